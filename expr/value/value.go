@@ -1,0 +1,141 @@
+// Package value defines the values that template inputs, step results and
+// expressions exchange, and gives them Python's meaning.
+//
+// Tracecat templates are evaluated by Python, so a value here behaves like the
+// Python object it stands for:
+//
+//	None                 nil
+//	bool                 bool
+//	int                  int (64-bit)
+//	float                float64
+//	str                  string
+//	list                 []any
+//	dict                 *Map (keeps insertion order, like a Python dict)
+//	datetime.datetime    DateTime (aware or naive)
+//	datetime.date        Date
+//	datetime.time        TimeOfDay
+//	datetime.timedelta   time.Duration
+//
+// Values decoded from JSON or YAML use only the first seven forms. [Str] and
+// [Repr] give Python's str() and repr() text, [Truthy] its truth test and
+// [Equal] its == operator.
+package value
+
+import (
+	"sort"
+	"time"
+)
+
+// Map is an ordered mapping from string keys to values, the counterpart of a
+// Python dict decoded from JSON: iteration follows insertion order, and
+// setting an existing key keeps its place. The zero value is not usable; call
+// [NewMap]. A Map is not safe for concurrent mutation.
+type Map struct {
+	keys  []string
+	index map[string]int
+	vals  []any
+}
+
+// NewMap returns an empty map with room for n entries.
+func NewMap(n int) *Map {
+	return &Map{keys: make([]string, 0, n), index: make(map[string]int, n), vals: make([]any, 0, n)}
+}
+
+// MapOf builds a map from alternating keys and values, in that order. It
+// panics when pairs has an odd length or a key that is not a string.
+func MapOf(pairs ...any) *Map {
+	if len(pairs)%2 != 0 {
+		panic("value.MapOf: odd number of arguments")
+	}
+	m := NewMap(len(pairs) / 2)
+	for i := 0; i < len(pairs); i += 2 {
+		m.Set(pairs[i].(string), pairs[i+1])
+	}
+	return m
+}
+
+// Len returns the number of entries.
+func (m *Map) Len() int { return len(m.keys) }
+
+// Keys returns the keys in insertion order. The caller must not modify the
+// returned slice.
+func (m *Map) Keys() []string { return m.keys }
+
+// Get returns the value stored under key and whether it is present.
+func (m *Map) Get(key string) (any, bool) {
+	i, ok := m.index[key]
+	if !ok {
+		return nil, false
+	}
+	return m.vals[i], true
+}
+
+// Set stores v under key. A new key goes last; an existing key keeps its place.
+func (m *Map) Set(key string, v any) {
+	if i, ok := m.index[key]; ok {
+		m.vals[i] = v
+		return
+	}
+	m.index[key] = len(m.keys)
+	m.keys = append(m.keys, key)
+	m.vals = append(m.vals, v)
+}
+
+// Delete removes key, keeping the order of the other entries.
+func (m *Map) Delete(key string) {
+	i, ok := m.index[key]
+	if !ok {
+		return
+	}
+	delete(m.index, key)
+	m.keys = append(m.keys[:i], m.keys[i+1:]...)
+	m.vals = append(m.vals[:i], m.vals[i+1:]...)
+	for j := i; j < len(m.keys); j++ {
+		m.index[m.keys[j]] = j
+	}
+}
+
+// Range calls fn for each entry in order until fn returns false.
+func (m *Map) Range(fn func(key string, v any) bool) {
+	for i, k := range m.keys {
+		if !fn(k, m.vals[i]) {
+			return
+		}
+	}
+}
+
+// Clone returns a shallow copy of m.
+func (m *Map) Clone() *Map {
+	c := NewMap(m.Len())
+	for i, k := range m.keys {
+		c.Set(k, m.vals[i])
+	}
+	return c
+}
+
+// SortedKeys returns the keys in lexical order.
+func (m *Map) SortedKeys() []string {
+	ks := append([]string(nil), m.keys...)
+	sort.Strings(ks)
+	return ks
+}
+
+// DateTime is a Python datetime.datetime. When Naive is true the value has no
+// time zone: Time holds the wall-clock fields in [time.UTC] and the zone must
+// not be shown or used for conversions.
+type DateTime struct {
+	Time  time.Time
+	Naive bool
+}
+
+// Date is a Python datetime.date.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// TimeOfDay is a Python datetime.time without a time zone.
+type TimeOfDay struct {
+	Hour, Minute, Second, Nanosecond int
+}

@@ -1,0 +1,105 @@
+package template
+
+import (
+	"strings"
+
+	"github.com/actuatehq/actuate/expr/value"
+)
+
+// InputError lists every problem with the inputs given to a template.
+type InputError struct {
+	// Action is the template's action name.
+	Action string
+	// Problems are in the order of the declared inputs, then unknown inputs
+	// in the order given.
+	Problems []InputProblem
+}
+
+// InputProblem is what is wrong with one input.
+type InputProblem struct {
+	// Name is the input's name, with a path inside it for nested values
+	// (ids[2]).
+	Name    string
+	Message string
+}
+
+// Error returns a header line and one indented line per problem.
+func (e *InputError) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid inputs for ")
+	b.WriteString(e.Action)
+	b.WriteByte(':')
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.Name)
+		b.WriteString(": ")
+		b.WriteString(p.Message)
+	}
+	return b.String()
+}
+
+// ValidateInputs checks the caller's inputs against `expects` and returns the
+// `inputs` map a run sees: every declared input in declaration order, each
+// value coerced to its type as Tracecat's lax validation does ("5" becomes 5
+// for an int), omitted optional inputs set to their defaults. It reports
+// every problem at once as an *[InputError]: missing required inputs, values
+// of the wrong type, and inputs the template does not declare (unlike
+// Tracecat, which passes anything through when `expects` is empty). The
+// returned map shares default values with the template: callers must not
+// modify them. given may be nil.
+func (t *Template) ValidateInputs(given *value.Map) (*value.Map, error) {
+	out := value.NewMap(len(t.Inputs))
+	var problems []InputProblem
+	for _, in := range t.Inputs {
+		v, ok := lookup(given, in.Name)
+		if !ok {
+			if in.HasDefault {
+				out.Set(in.Name, in.Default)
+				continue
+			}
+			problems = append(problems, InputProblem{Name: in.Name, Message: "required input is missing (type " + in.TypeText + ")"})
+			continue
+		}
+		if in.Type == nil {
+			out.Set(in.Name, v)
+			continue
+		}
+		cv, err := in.Type.Coerce(v)
+		if err != nil {
+			name := in.Name
+			msg := err.Error()
+			if ce, ok := err.(*CoercionError); ok && ce.Path != "" {
+				name += ce.Path
+				msg = strings.TrimPrefix(msg, ce.Path+": ")
+			}
+			problems = append(problems, InputProblem{Name: name, Message: msg})
+			continue
+		}
+		out.Set(in.Name, cv)
+	}
+	if given != nil {
+		for _, k := range given.Keys() {
+			if _, ok := t.inputIndex[k]; !ok {
+				problems = append(problems, InputProblem{Name: k, Message: t.unknownInput()})
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &InputError{Action: t.ID(), Problems: problems}
+	}
+	return out, nil
+}
+
+func (t *Template) unknownInput() string {
+	if len(t.Inputs) == 0 {
+		return "unknown input; this template declares no inputs (declare it under expects: to accept it)"
+	}
+	return "unknown input; declared inputs are: " + strings.Join(t.InputNames(), ", ")
+}
+
+func lookup(m *value.Map, key string) (any, bool) {
+	if m == nil {
+		return nil, false
+	}
+	return m.Get(key)
+}

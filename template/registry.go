@@ -1,0 +1,171 @@
+package template
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Registry holds templates by action name. Build it with [NewRegistry] and
+// [Registry.Add], or load folders with [LoadPaths]. A Registry is safe for
+// concurrent lookups once it is no longer being added to.
+type Registry struct {
+	byID map[string]*Template
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{byID: map[string]*Template{}}
+}
+
+// Add registers t under its action name. A second template with the same
+// name is an error naming both files.
+func (r *Registry) Add(t *Template) error {
+	if prev, dup := r.byID[t.ID()]; dup {
+		return fmt.Errorf("action %s is defined twice: in %s and in %s; action names (namespace.name) must be unique", t.ID(), prev.File, t.File)
+	}
+	r.byID[t.ID()] = t
+	return nil
+}
+
+// Lookup returns the template whose action name is id.
+func (r *Registry) Lookup(id string) (*Template, bool) {
+	t, ok := r.byID[id]
+	return t, ok
+}
+
+// Len returns the number of templates.
+func (r *Registry) Len() int { return len(r.byID) }
+
+// Templates returns every template, sorted by action name.
+func (r *Registry) Templates() []*Template {
+	out := make([]*Template, 0, len(r.byID))
+	for _, t := range r.byID {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID() < out[j].ID() })
+	return out
+}
+
+// FileResult is the outcome of loading one file.
+type FileResult struct {
+	File     string
+	Template *Template // nil when the file is not a template at all
+	Diags    Diagnostics
+}
+
+// OK reports whether the file loaded without errors (and, when strict,
+// without warnings).
+func (f FileResult) OK(strict bool) bool {
+	if strict {
+		return len(f.Diags) == 0
+	}
+	return !f.Diags.HasErrors()
+}
+
+// LoadPaths loads every template file named by paths: files as given, and
+// folders recursively. In folders it reads *.yml and *.yaml files and skips
+// names starting with "." or "_" and golden-test case files (*.test.yml,
+// *.test.yaml). Files load in parallel; results come back sorted by path.
+// Templates that load without errors go into the registry; a second file
+// defining an action already defined is given an error naming both files.
+func LoadPaths(paths ...string) (*Registry, []FileResult) {
+	var files []string
+	var results []FileResult
+	for _, p := range paths {
+		found, err := templateFiles(p)
+		if err != nil {
+			results = append(results, FileResult{File: p, Diags: Diagnostics{{File: p, Message: readError(err)}}})
+			continue
+		}
+		files = append(files, found...)
+	}
+	files = dedupe(files)
+	loaded := make([]FileResult, len(files))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(files)); w++ {
+		wg.Go(func() {
+			for i := range next {
+				t, ds := Load(files[i])
+				loaded[i] = FileResult{File: files[i], Template: t, Diags: ds}
+			}
+		})
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	results = append(results, loaded...)
+	sort.SliceStable(results, func(i, j int) bool { return results[i].File < results[j].File })
+
+	reg := NewRegistry()
+	for i := range results {
+		r := &results[i]
+		if r.Template == nil || r.Diags.HasErrors() {
+			continue
+		}
+		if err := reg.Add(r.Template); err != nil {
+			t := r.Template
+			d := Diagnostic{File: r.File, Pos: t.NamePos, Message: err.Error(), Source: t.SourceLine(t.NamePos.Line)}
+			r.Diags = append(r.Diags, d)
+		}
+	}
+	return reg, results
+}
+
+// templateFiles lists the template files under path.
+func templateFiles(path string) ([]string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	var out []string
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if p != path && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() && isTemplateFile(name) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func isTemplateFile(name string) bool {
+	ext := filepath.Ext(name)
+	if ext != ".yml" && ext != ".yaml" {
+		return false
+	}
+	return !strings.HasSuffix(strings.TrimSuffix(name, ext), ".test")
+}
+
+func dedupe(files []string) []string {
+	seen := make(map[string]bool, len(files))
+	out := files[:0]
+	for _, f := range files {
+		c := filepath.Clean(f)
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -378,6 +378,7 @@ func (l *loader) definition(t *Template, key, def *yaml.Node) {
 	if e, ok := f["returns"]; ok {
 		t.Returns = l.returns(e.val)
 	}
+	l.checkExpressions(t)
 }
 
 func (l *loader) length(y *yaml.Node, field, s string, lo, hi int) {

@@ -185,12 +185,21 @@ func TestShorthandExpectsHoldingSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	tpl, ds := Parse("list_repos.yml", src)
-	want := "list_repos.yml:16:3: warning: expects holds steps (the seed's shorthand); the canonical form puts them under steps: and declares inputs under expects: as a mapping of input names"
+	want := `list_repos.yml:16:3: warning: expects holds steps (the seed's shorthand); the canonical form puts them under steps: and declares inputs under expects: as a mapping of input names
+list_repos.yml:23:37: warning: SECRETS.github.GITHUB_USER_TOKEN is the seed document's short form; the canonical path is SECRETS.github_oauth.GITHUB_USER_TOKEN`
 	if ds.Error() != want {
 		t.Fatalf("diagnostics:\n%s\nwant:\n%s", ds.Error(), want)
 	}
 	if !tpl.Shorthand || len(tpl.Inputs) != 0 || len(tpl.Steps) != 1 || tpl.Steps[0].Ref != "list_repos" {
 		t.Fatalf("template = %+v", tpl)
+	}
+	if got := tpl.SecretAliases["github"]; got != "github_oauth" {
+		t.Errorf("SecretAliases[github] = %q, want github_oauth", got)
+	}
+	auth, _ := tpl.Steps[0].Args.Get("headers")
+	auth, _ = auth.Get("Authorization")
+	if auth.Text == nil || len(auth.Text.Exprs()) != 1 {
+		t.Errorf("Authorization header not compiled: %+v", auth)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/actuatehq/actuate/expr"
 	"github.com/actuatehq/actuate/expr/value"
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -52,6 +53,9 @@ type Node struct {
 	Keys  []*Node
 	Items []*Node
 	Pos   Pos
+	// Text is the compiled string when a string scalar holds expressions;
+	// nil for plain text and other values.
+	Text *expr.Text
 }
 
 // IsString reports whether n is a string scalar.

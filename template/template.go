@@ -41,6 +41,11 @@ type Template struct {
 	// mapping, with expressions still unevaluated.
 	Returns *Node
 
+	// SecretAliases maps the seed document's short secret names to the
+	// canonical OAuth secret names they stand for (github → github_oauth),
+	// for the SECRETS.<provider>.<TOKEN_KEY> reads the template makes.
+	SecretAliases map[string]string
+
 	// Shorthand is true when the file used the seed's legacy form, steps
 	// written under `expects`.
 	Shorthand bool

@@ -422,6 +422,14 @@ func mapDeserializeYAML(args ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseYAML(s)
+}
+
+// ParseYAML decodes one YAML document into values as PyYAML's safe_load
+// does (it is FN.deserialize_yaml): mappings become *value.Map in document
+// order, YAML 1.1 scalars (yes/no booleans, timestamps) are resolved, and
+// an empty document is None. Errors start with "deserialize_yaml: ".
+func ParseYAML(s string) (any, error) {
 	dec := yaml.NewDecoder(strings.NewReader(s))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {

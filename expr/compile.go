@@ -1,0 +1,273 @@
+package expr
+
+import (
+	"errors"
+	"sync"
+
+	exprlang "github.com/expr-lang/expr"
+	exprast "github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker"
+	"github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/file"
+	exprparser "github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/actuatehq/actuate/expr/fn"
+	"github.com/actuatehq/actuate/expr/value"
+)
+
+// Env holds the contexts an expression reads, by name: "inputs", "steps",
+// "SECRETS", "VARS" and "ENV", each a *value.Map (a missing context reads as
+// empty). An Env may be shared by concurrent evaluations as long as nobody
+// modifies it meanwhile.
+type Env map[string]any
+
+// Contexts known to the compiler; the env handed to expr-lang declares them.
+var envShape = map[string]any{"inputs": nil, "steps": nil, "SECRETS": nil, "VARS": nil, "ENV": nil}
+
+// Expr is one compiled expression. It is immutable and safe for concurrent
+// use.
+type Expr struct {
+	src      string // the text the offsets refer to
+	pos, end int    // the expression's span in src, delimiters excluded
+	root     node
+	program  *vm.Program
+}
+
+// Text returns the expression's source text.
+func (e *Expr) Text() string { return e.src[e.pos:e.end] }
+
+// Span returns the byte offsets of the expression in the text it was
+// compiled from.
+func (e *Expr) Span() (pos, end int) { return e.pos, e.end }
+
+// CompileExpr compiles src as a bare expression, without delimiters.
+func CompileExpr(src string) (*Expr, error) {
+	e, err := compileRange(src, 0, len(src))
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func compileRange(src string, pos, end int) (*Expr, *Error) {
+	root, perr := parse(src, pos, end)
+	if perr != nil {
+		return nil, perr
+	}
+	e := &Expr{src: src, pos: pos, end: end, root: root}
+	l := &lowering{functions: map[string]*exprlangFunc{}}
+	tree := &exprparser.Tree{Node: l.lower(root), Source: file.NewSource(src)}
+	cfg := conf.CreateNew()
+	exprlang.Env(envShape)(cfg)
+	for _, f := range l.functions {
+		exprlang.Function(f.name, f.call, f.types...)(cfg)
+	}
+	cfg.Check()
+	if _, err := checker.Check(tree, cfg); err != nil {
+		return nil, errorAt(pos, end, "internal error compiling %q: %v", src[pos:end], err)
+	}
+	program, err := compiler.Compile(tree, cfg)
+	if err != nil {
+		return nil, errorAt(pos, end, "internal error compiling %q: %v", src[pos:end], err)
+	}
+	e.program = program
+	return e, nil
+}
+
+var machines = sync.Pool{New: func() any { return new(vm.VM) }}
+
+// Eval evaluates the expression against env.
+func (e *Expr) Eval(env Env) (any, error) {
+	m := machines.Get().(*vm.VM)
+	out, err := m.Run(e.program, map[string]any(env))
+	machines.Put(m)
+	if err != nil {
+		return nil, e.runtimeError(err)
+	}
+	return out, nil
+}
+
+// runtimeError turns an expr-lang run error into an *Error placed at the
+// operation that failed.
+func (e *Expr) runtimeError(err error) *Error {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		msg := fe.Message
+		if inner := fe.Unwrap(); inner != nil {
+			msg = inner.Error()
+		}
+		pos, end := fe.From, fe.To
+		if pos < e.pos || pos > e.end {
+			pos, end = e.pos, e.end
+		}
+		return &Error{Offset: pos, End: end, Msg: msg}
+	}
+	return &Error{Offset: e.pos, End: e.end, Msg: err.Error()}
+}
+
+// exprlangFunc is a function a lowered program calls.
+type exprlangFunc struct {
+	name  string
+	call  func(args ...any) (any, error)
+	types []any
+}
+
+// Runtime functions of lowered programs, by name. Their names start with
+// "_" so they cannot clash with FN functions (registered as "FN_<name>").
+var runtime = map[string]*exprlangFunc{}
+
+func defRuntime(name string, call func(args ...any) (any, error), types ...any) {
+	runtime[name] = &exprlangFunc{name: name, call: call, types: types}
+}
+
+func init() {
+	bin := func(name string, op func(a, b any) (any, error)) {
+		defRuntime(name, func(args ...any) (any, error) { return op(args[0], args[1]) })
+	}
+	bin("_add", opAdd)
+	bin("_sub", opSub)
+	bin("_mul", opMul)
+	bin("_div", opDiv)
+	bin("_mod", opMod)
+	bin("_index", index)
+	defRuntime("_neg", func(args ...any) (any, error) { return opNeg(args[0]) })
+	defRuntime("_pos", func(args ...any) (any, error) { return opPos(args[0]) })
+	defRuntime("_or", func(args ...any) (any, error) {
+		if value.Truthy(args[0]) {
+			return args[0], nil
+		}
+		return args[1], nil
+	})
+	defRuntime("_and", func(args ...any) (any, error) {
+		if !value.Truthy(args[0]) {
+			return args[0], nil
+		}
+		return args[1], nil
+	})
+	defRuntime("_not", func(args ...any) (any, error) { return !value.Truthy(args[0]), nil })
+	defRuntime("_truthy", func(args ...any) (any, error) { return value.Truthy(args[0]), nil }, new(func(any) bool))
+	defRuntime("_eq", func(args ...any) (any, error) { return value.Equal(args[0], args[1]), nil })
+	defRuntime("_ne", func(args ...any) (any, error) { return !value.Equal(args[0], args[1]), nil })
+	for _, op := range []string{"<", "<=", ">", ">="} {
+		defRuntime(compareFuncs[op], func(args ...any) (any, error) { return value.CompareOp(op, args[0], args[1]) })
+	}
+	defRuntime("_in", func(args ...any) (any, error) { return opIn(args[0], args[1]) })
+	defRuntime("_notin", func(args ...any) (any, error) {
+		in, err := opIn(args[0], args[1])
+		return !in, err
+	})
+	defRuntime("_is", func(args ...any) (any, error) { return opIs(args[0], args[1]), nil })
+	defRuntime("_isnot", func(args ...any) (any, error) { return !opIs(args[0], args[1]), nil })
+	defRuntime("_path", func(args ...any) (any, error) { return args[1].(*path).eval(args[0]), nil })
+	defRuntime("_cast", func(args ...any) (any, error) { return cast(args[0].(string), args[1]) })
+	defRuntime("_list", func(args ...any) (any, error) { return append([]any(nil), args...), nil })
+	defRuntime("_dict", func(args ...any) (any, error) {
+		keys := args[0].([]string)
+		m := value.NewMap(len(keys))
+		for i, k := range keys {
+			m.Set(k, args[i+1])
+		}
+		return m, nil
+	})
+	defRuntime("_map", func(args ...any) (any, error) { return broadcast(args[0].(*fn.Func), args[1:]) })
+}
+
+var compareFuncs = map[string]string{"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
+
+var binaryFuncs = map[string]string{
+	"||": "_or", "&&": "_and", "==": "_eq", "!=": "_ne",
+	"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge",
+	"in": "_in", "not in": "_notin", "is": "_is", "is not": "_isnot",
+	"+": "_add", "-": "_sub", "*": "_mul", "/": "_div", "%": "_mod",
+}
+
+// lowering turns our syntax tree into expr-lang's, collecting the functions
+// the program calls.
+type lowering struct {
+	functions map[string]*exprlangFunc
+}
+
+func (l *lowering) call(name string, pos, end int, args ...exprast.Node) exprast.Node {
+	f, ok := runtime[name]
+	if !ok {
+		panic("expr: no runtime function " + name)
+	}
+	l.functions[name] = f
+	n := &exprast.CallNode{Callee: &exprast.IdentifierNode{Value: name}, Arguments: args}
+	n.SetLocation(file.Location{From: pos, To: end})
+	return n
+}
+
+func constant(v any) exprast.Node { return &exprast.ConstantNode{Value: v} }
+
+func (l *lowering) lower(n node) exprast.Node {
+	switch n := n.(type) {
+	case *literalNode:
+		switch v := n.value.(type) {
+		case nil:
+			return &exprast.NilNode{}
+		case bool:
+			return &exprast.BoolNode{Value: v}
+		case int:
+			return &exprast.IntegerNode{Value: v}
+		case float64:
+			return &exprast.FloatNode{Value: v}
+		case string:
+			return &exprast.StringNode{Value: v}
+		}
+	case *listNode:
+		args := make([]exprast.Node, len(n.items))
+		for i, it := range n.items {
+			args[i] = l.lower(it)
+		}
+		return l.call("_list", n.pos, n.end, args...)
+	case *dictNode:
+		args := make([]exprast.Node, 0, len(n.values)+1)
+		args = append(args, constant(n.keys))
+		for _, v := range n.values {
+			args = append(args, l.lower(v))
+		}
+		return l.call("_dict", n.pos, n.end, args...)
+	case *contextNode:
+		root := &exprast.IdentifierNode{Value: n.context}
+		if len(n.path.segs) == 0 {
+			return root
+		}
+		return l.call("_path", n.pos, n.end, root, constant(n.path))
+	case *binaryNode:
+		end := n.opPos + len(n.op)
+		return l.call(binaryFuncs[n.op], n.opPos, end, l.lower(n.left), l.lower(n.right))
+	case *unaryNode:
+		name := map[string]string{"-": "_neg", "+": "_pos", "not": "_not"}[n.op]
+		return l.call(name, n.pos, n.pos+len(n.op), l.lower(n.operand))
+	case *ternaryNode:
+		cond := l.call("_truthy", n.pos, n.end, l.lower(n.cond))
+		t := &exprast.ConditionalNode{Cond: cond, Exp1: l.lower(n.then), Exp2: l.lower(n.otherwise)}
+		t.SetLocation(file.Location{From: n.pos, To: n.end})
+		return t
+	case *indexNode:
+		return l.call("_index", n.bracketPos, n.end, l.lower(n.value), l.lower(n.index))
+	case *castNode:
+		return l.call("_cast", n.pos, n.end, &exprast.StringNode{Value: n.typ}, l.lower(n.operand))
+	case *callNode:
+		f, _ := fn.Lookup(n.name)
+		args := make([]exprast.Node, 0, len(n.args)+1)
+		if n.mapped {
+			args = append(args, constant(f))
+		}
+		for _, a := range n.args {
+			args = append(args, l.lower(a))
+		}
+		if n.mapped {
+			return l.call("_map", n.pos, n.end, args...)
+		}
+		name := "FN_" + f.Name
+		l.functions[name] = &exprlangFunc{name: name, call: f.Call}
+		c := &exprast.CallNode{Callee: &exprast.IdentifierNode{Value: name}, Arguments: args}
+		c.SetLocation(file.Location{From: n.pos, To: n.end})
+		return c
+	}
+	panic("expr: cannot lower node")
+}

@@ -88,8 +88,8 @@ func (l *loader) checkRef(t *Template, n *Node, r expr.Ref, before int) {
 			}
 		}
 	case "steps":
-		if len(r.Path) == 0 {
-			return
+		if len(r.Path) == 0 || len(t.Steps) == 0 {
+			return // without steps, the missing steps were reported already
 		}
 		ref := r.Path[0]
 		idx := -1

@@ -451,7 +451,8 @@ func (l *loader) expects(t *Template, y *yaml.Node) {
 func (l *loader) input(name string, k, v *yaml.Node) *Input {
 	if v.Kind != yaml.MappingNode {
 		l.errorf(v, "input %q must be a mapping with type, description and default, not %s", name, describeScalar(v))
-		return nil
+		// Keep the name declared, so reads of it are not reported too.
+		return &Input{Name: name, Pos: posOf(k)}
 	}
 	in := &Input{Name: name, Pos: posOf(k)}
 	f := l.fields(v, fmt.Sprintf("input %q", name), fieldKeys)

@@ -114,54 +114,101 @@ type exprlangFunc struct {
 	types []any
 }
 
-// Runtime functions of lowered programs, by name. Their names start with
-// "_" so they cannot clash with FN functions (registered as "FN_<name>").
+// runtime are the variadic functions of lowered programs, by name. Their
+// names start with "_" so they cannot clash with FN functions (registered
+// as "FN_<name>").
 var runtime = map[string]*exprlangFunc{}
 
 func defRuntime(name string, call func(args ...any) (any, error), types ...any) {
 	runtime[name] = &exprlangFunc{name: name, call: call, types: types}
 }
 
-func init() {
-	bin := func(name string, op func(a, b any) (any, error)) {
-		defRuntime(name, func(args ...any) (any, error) { return op(args[0], args[1]) })
-	}
-	bin("_add", opAdd)
-	bin("_sub", opSub)
-	bin("_mul", opMul)
-	bin("_div", opDiv)
-	bin("_mod", opMod)
-	bin("_index", index)
-	defRuntime("_neg", func(args ...any) (any, error) { return opNeg(args[0]) })
-	defRuntime("_pos", func(args ...any) (any, error) { return opPos(args[0]) })
-	defRuntime("_or", func(args ...any) (any, error) {
-		if value.Truthy(args[0]) {
-			return args[0], nil
+// typedRuntime are the operations with fixed arity. Their signatures are
+// among those expr-lang's VM calls without reflection; they report errors
+// by panicking with an error value, which the VM turns into a run error at
+// the call's location.
+var typedRuntime = map[string]any{
+	"_add":   binary(opAdd),
+	"_sub":   binary(opSub),
+	"_mul":   binary(opMul),
+	"_div":   binary(opDiv),
+	"_mod":   binary(opMod),
+	"_index": binary(index),
+	"_neg":   unary(opNeg),
+	"_pos":   unary(opPos),
+	"_or": func(a, b any) any {
+		if value.Truthy(a) {
+			return a
 		}
-		return args[1], nil
-	})
-	defRuntime("_and", func(args ...any) (any, error) {
-		if !value.Truthy(args[0]) {
-			return args[0], nil
+		return b
+	},
+	"_and": func(a, b any) any {
+		if !value.Truthy(a) {
+			return a
 		}
-		return args[1], nil
-	})
-	defRuntime("_not", func(args ...any) (any, error) { return !value.Truthy(args[0]), nil })
-	defRuntime("_truthy", func(args ...any) (any, error) { return value.Truthy(args[0]), nil }, new(func(any) bool))
-	defRuntime("_eq", func(args ...any) (any, error) { return value.Equal(args[0], args[1]), nil })
-	defRuntime("_ne", func(args ...any) (any, error) { return !value.Equal(args[0], args[1]), nil })
-	for _, op := range []string{"<", "<=", ">", ">="} {
-		defRuntime(compareFuncs[op], func(args ...any) (any, error) { return value.CompareOp(op, args[0], args[1]) })
-	}
-	defRuntime("_in", func(args ...any) (any, error) { return opIn(args[0], args[1]) })
-	defRuntime("_notin", func(args ...any) (any, error) {
-		in, err := opIn(args[0], args[1])
+		return b
+	},
+	"_not":    func(a any) bool { return !value.Truthy(a) },
+	"_truthy": func(a any) bool { return value.Truthy(a) },
+	"_eq":     func(a, b any) bool { return value.Equal(a, b) },
+	"_ne":     func(a, b any) bool { return !value.Equal(a, b) },
+	"_lt":     comparison("<"),
+	"_le":     comparison("<="),
+	"_gt":     comparison(">"),
+	"_ge":     comparison(">="),
+	"_in":     predicate(opIn),
+	"_notin": predicate(func(a, b any) (bool, error) {
+		in, err := opIn(a, b)
 		return !in, err
-	})
-	defRuntime("_is", func(args ...any) (any, error) { return opIs(args[0], args[1]), nil })
-	defRuntime("_isnot", func(args ...any) (any, error) { return !opIs(args[0], args[1]), nil })
-	defRuntime("_path", func(args ...any) (any, error) { return args[1].(*path).eval(args[0]), nil })
-	defRuntime("_cast", func(args ...any) (any, error) { return cast(args[0].(string), args[1]) })
+	}),
+	"_is":         func(a, b any) bool { return opIs(a, b) },
+	"_isnot":      func(a, b any) bool { return !opIs(a, b) },
+	"_path":       func(root, p any) any { return p.(*path).eval(root) },
+	"_cast_int":   castTo("int"),
+	"_cast_float": castTo("float"),
+	"_cast_str":   castTo("str"),
+	"_cast_bool":  castTo("bool"),
+}
+
+func binary(op func(a, b any) (any, error)) func(a, b any) any {
+	return func(a, b any) any {
+		r, err := op(a, b)
+		if err != nil {
+			panic(err)
+		}
+		return r
+	}
+}
+
+func unary(op func(a any) (any, error)) func(a any) any {
+	return func(a any) any {
+		r, err := op(a)
+		if err != nil {
+			panic(err)
+		}
+		return r
+	}
+}
+
+func predicate(op func(a, b any) (bool, error)) func(a, b any) bool {
+	return func(a, b any) bool {
+		r, err := op(a, b)
+		if err != nil {
+			panic(err)
+		}
+		return r
+	}
+}
+
+func comparison(op string) func(a, b any) bool {
+	return predicate(func(a, b any) (bool, error) { return value.CompareOp(op, a, b) })
+}
+
+func castTo(typ string) func(a any) any {
+	return unary(func(a any) (any, error) { return cast(typ, a) })
+}
+
+func init() {
 	defRuntime("_list", func(args ...any) (any, error) { return append([]any(nil), args...), nil })
 	defRuntime("_dict", func(args ...any) (any, error) {
 		keys := args[0].([]string)
@@ -190,12 +237,18 @@ type lowering struct {
 }
 
 func (l *lowering) call(name string, pos, end int, args ...exprast.Node) exprast.Node {
-	f, ok := runtime[name]
-	if !ok {
+	var callee exprast.Node
+	if f, ok := typedRuntime[name]; ok {
+		// A constant callee of a signature expr-lang knows is called
+		// directly (OpCallTyped): no argument slice, no reflection.
+		callee = &exprast.ConstantNode{Value: f}
+	} else if f, ok := runtime[name]; ok {
+		l.functions[name] = f
+		callee = &exprast.IdentifierNode{Value: name}
+	} else {
 		panic("expr: no runtime function " + name)
 	}
-	l.functions[name] = f
-	n := &exprast.CallNode{Callee: &exprast.IdentifierNode{Value: name}, Arguments: args}
+	n := &exprast.CallNode{Callee: callee, Arguments: args}
 	n.SetLocation(file.Location{From: pos, To: end})
 	return n
 }
@@ -250,7 +303,7 @@ func (l *lowering) lower(n node) exprast.Node {
 	case *indexNode:
 		return l.call("_index", n.bracketPos, n.end, l.lower(n.value), l.lower(n.index))
 	case *castNode:
-		return l.call("_cast", n.pos, n.end, &exprast.StringNode{Value: n.typ}, l.lower(n.operand))
+		return l.call("_cast_"+n.typ, n.pos, n.end, l.lower(n.operand))
 	case *callNode:
 		f, _ := fn.Lookup(n.name)
 		args := make([]exprast.Node, 0, len(n.args)+1)
@@ -262,6 +315,11 @@ func (l *lowering) lower(n node) exprast.Node {
 		}
 		if n.mapped {
 			return l.call("_map", n.pos, n.end, args...)
+		}
+		if !n.mapped && len(args) == 1 && f.Call1 != nil {
+			c := &exprast.CallNode{Callee: &exprast.ConstantNode{Value: unary(f.Call1)}, Arguments: args}
+			c.SetLocation(file.Location{From: n.pos, To: n.end})
+			return c
 		}
 		name := "FN_" + f.Name
 		l.functions[name] = &exprlangFunc{name: name, call: f.Call}

@@ -21,7 +21,8 @@ import (
 // second, keeping the first occurrence of each item.
 
 func init() {
-	register(&Func{Name: "length", MinArgs: 1, MaxArgs: 1, Doc: "Length of a string (characters), list or dict.", Call: colLength})
+	register(&Func{Name: "length", MinArgs: 1, MaxArgs: 1, Doc: "Length of a string (characters), list or dict.", Call: colLength,
+		Call1: func(a any) (any, error) { return colLength(a) }})
 	register(&Func{Name: "at", MinArgs: 2, MaxArgs: 2, Doc: "seq[i]: item of a list or character of a string (negative counts from the end), or value of a dict key.", Call: colAt})
 	register(&Func{Name: "contains", MinArgs: 2, MaxArgs: 2, Doc: "item in coll (item first): list membership, substring, or dict key.", Call: membership("contains", false)})
 	register(&Func{Name: "is_in", MinArgs: 2, MaxArgs: 2, Doc: "item in coll (item first).", Call: membership("is_in", false)})

@@ -17,7 +17,8 @@ import (
 // from_base64url, hash_md5, hash_sha1, hash_sha256, hash_sha512, uuid4.
 
 func init() {
-	register(&Func{Name: "to_base64", MinArgs: 1, MaxArgs: 1, Doc: "Standard base64 of a string's UTF-8 bytes.", Call: encToBase64})
+	register(&Func{Name: "to_base64", MinArgs: 1, MaxArgs: 1, Doc: "Standard base64 of a string's UTF-8 bytes.", Call: encToBase64,
+		Call1: func(a any) (any, error) { return encToBase64(a) }})
 	register(&Func{Name: "from_base64", MinArgs: 1, MaxArgs: 1, Doc: "Decode standard base64 into UTF-8 text.", Call: encFromBase64})
 	register(&Func{Name: "to_base64url", MinArgs: 1, MaxArgs: 1, Doc: "URL-safe base64 (with padding) of a string's UTF-8 bytes.", Call: encToBase64URL})
 	register(&Func{Name: "from_base64url", MinArgs: 1, MaxArgs: 1, Doc: "Decode URL-safe base64 into UTF-8 text.", Call: encFromBase64URL})

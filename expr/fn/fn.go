@@ -32,6 +32,10 @@ type Func struct {
 	Doc string
 	// Call runs the function. len(args) is within the bounds above.
 	Call func(args ...any) (any, error)
+	// Call1, when set, runs a call with exactly one argument without
+	// building an argument slice. It gives the same results as Call; the
+	// hottest functions of the corpus have one.
+	Call1 func(a any) (any, error)
 }
 
 var registry = map[string]*Func{}

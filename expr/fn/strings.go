@@ -23,8 +23,10 @@ func init() {
 	register(&Func{Name: "concat", MinArgs: 0, MaxArgs: Variadic, Doc: "Join strings end to end; every argument must be a string.", Call: strConcat})
 	register(&Func{Name: "format", MinArgs: 1, MaxArgs: Variadic, Doc: "Python str.format with positional fields: {} {0} {0:>5} {{ }}.", Call: strFormat})
 	register(&Func{Name: "join", MinArgs: 2, MaxArgs: 2, Doc: "Join a list of strings with a separator (\\n \\t \\r \\\\ in the separator are un-escaped).", Call: strJoin})
-	register(&Func{Name: "lowercase", MinArgs: 1, MaxArgs: 1, Doc: "Convert a string to lowercase.", Call: strLower})
-	register(&Func{Name: "uppercase", MinArgs: 1, MaxArgs: 1, Doc: "Convert a string to uppercase.", Call: strUpper})
+	register(&Func{Name: "lowercase", MinArgs: 1, MaxArgs: 1, Doc: "Convert a string to lowercase.", Call: strLower,
+		Call1: func(a any) (any, error) { return strLower(a) }})
+	register(&Func{Name: "uppercase", MinArgs: 1, MaxArgs: 1, Doc: "Convert a string to uppercase.", Call: strUpper,
+		Call1: func(a any) (any, error) { return strUpper(a) }})
 	register(&Func{Name: "capitalize", MinArgs: 1, MaxArgs: 1, Doc: "First character uppercase, the rest lowercase.", Call: strCapitalize})
 	register(&Func{Name: "titleize", MinArgs: 1, MaxArgs: 1, Doc: "Python str.title(): each word capitalized.", Call: strTitle})
 	register(&Func{Name: "prefix", MinArgs: 2, MaxArgs: 2, Doc: "Add a prefix to a string, or to each item of a list.", Call: strPrefix})
@@ -36,7 +38,8 @@ func init() {
 	register(&Func{Name: "startswith", MinArgs: 2, MaxArgs: 2, Doc: "Whether a string starts with a prefix (or any prefix of a list).", Call: strStartsWith})
 	register(&Func{Name: "endswith", MinArgs: 2, MaxArgs: 2, Doc: "Whether a string ends with a suffix (or any suffix of a list).", Call: strEndsWith})
 	register(&Func{Name: "slugify", MinArgs: 1, MaxArgs: 1, Doc: "Lowercase ASCII slug with '-' separators.", Call: strSlugify})
-	register(&Func{Name: "url_encode", MinArgs: 1, MaxArgs: 2, Doc: "Percent-encode str(x) like urllib.parse.quote(x, safe=\"\").", Call: strURLEncode})
+	register(&Func{Name: "url_encode", MinArgs: 1, MaxArgs: 2, Doc: "Percent-encode str(x) like urllib.parse.quote(x, safe=\"\").", Call: strURLEncode,
+		Call1: func(a any) (any, error) { return strURLEncode(a) }})
 	register(&Func{Name: "url_decode", MinArgs: 1, MaxArgs: 1, Doc: "Decode percent-escapes like urllib.parse.unquote.", Call: strURLDecode})
 }
 

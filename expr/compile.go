@@ -2,6 +2,7 @@ package expr
 
 import (
 	"errors"
+	"reflect"
 	"sync"
 
 	exprlang "github.com/expr-lang/expr"
@@ -59,12 +60,20 @@ func compileRange(src string, pos, end int) (*Expr, *Error) {
 	e := &Expr{src: src, pos: pos, end: end, root: root}
 	l := &lowering{functions: map[string]*exprlangFunc{}}
 	tree := &exprparser.Tree{Node: l.lower(root), Source: file.NewSource(src)}
-	cfg := conf.CreateNew()
-	exprlang.Env(envShape)(cfg)
+	// A minimal configuration: the programs use no expr-lang builtins, so
+	// the table conf.CreateNew copies for every compile is left out.
+	cfg := &conf.Config{
+		ShortCircuit: true,
+		MaxNodes:     conf.DefaultMaxNodes,
+		ConstFns:     noConstFns,
+		Functions:    make(conf.FunctionsTable, len(l.functions)),
+		Builtins:     noBuiltins,
+		Disabled:     noDisabled,
+	}
+	cfg.WithEnv(envShape)
 	for _, f := range l.functions {
 		exprlang.Function(f.name, f.call, f.types...)(cfg)
 	}
-	cfg.Check()
 	if _, err := checker.Check(tree, cfg); err != nil {
 		return nil, errorAt(pos, end, "internal error compiling %q: %v", src[pos:end], err)
 	}
@@ -75,6 +84,13 @@ func compileRange(src string, pos, end int) (*Expr, *Error) {
 	e.program = program
 	return e, nil
 }
+
+// Empty tables shared by every compile configuration; nothing writes them.
+var (
+	noConstFns = map[string]reflect.Value{}
+	noBuiltins = conf.FunctionsTable{}
+	noDisabled = map[string]bool{}
+)
 
 var machines = sync.Pool{New: func() any { return new(vm.VM) }}
 

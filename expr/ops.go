@@ -298,16 +298,13 @@ func opIs(a, b any) bool {
 func index(v, i any) (any, error) {
 	switch x := v.(type) {
 	case *value.Map:
-		k, ok := i.(string)
-		if !ok {
-			k = value.Str(i)
-		}
-		if x != nil {
+		// Keys are strings: any other index misses, as in Python.
+		if k, ok := i.(string); ok && x != nil {
 			if r, ok := x.Get(k); ok {
 				return r, nil
 			}
 		}
-		return nil, fmt.Errorf("Key '%s' not found for mapping access", k)
+		return nil, fmt.Errorf("Key %s not found for mapping access", value.Repr(i))
 	case []any:
 		n, ok := intOf(i)
 		if !ok {

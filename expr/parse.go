@@ -66,6 +66,12 @@ var (
 	pathContexts     = map[string]bool{"inputs": true, "steps": true, "ENV": true}
 	rejectedContexts = map[string]bool{"TRIGGER": true, "ACTIONS": true, "var": true}
 	castTypes        = map[string]bool{"int": true, "float": true, "str": true, "bool": true}
+	// keywords are words of the grammar, and words people try from other
+	// languages, that cannot start a value.
+	keywords = map[string]bool{
+		"not": true, "in": true, "is": true, "if": true, "else": true, "for": true,
+		"or": true, "and": true, "true": true, "false": true, "null": true, "nil": true,
+	}
 )
 
 // parser is a recursive-descent parser for Tracecat's expression grammar.
@@ -100,6 +106,9 @@ func parse(src string, start, end int) (node, *Error) {
 	if p.isOp("->") {
 		if err := p.advance(); err != nil {
 			return nil, err
+		}
+		if p.tok.kind == tokEOF {
+			return nil, errorAt(p.tok.pos, p.tok.end, "missing type after ->; use int, float, str or bool")
 		}
 		if p.tok.kind != tokName || !castTypes[p.tok.text] {
 			return nil, errorAt(p.tok.pos, p.tok.end, "Invalid type %s after ->; use int, float, str or bool", p.tok.describe())
@@ -503,7 +512,7 @@ func (p *parser) parseBase() (node, *Error) {
 		return p.parseDotted()
 	case rejectedContexts[name]:
 		return nil, errorAt(t.pos, t.end, "%s expressions are not supported in Template Actions", name)
-	case name == "or" || name == "and" || name == "true" || name == "false" || name == "null" || name == "nil":
+	case keywords[name]:
 		return nil, p.unexpected("a value")
 	}
 	return nil, errorAt(t.pos, t.end, "unknown name '%s'; an expression reads inputs, steps, SECRETS, VARS or ENV, calls FN.<function>(...), or is a literal", t.text)
@@ -755,6 +764,7 @@ func (p *parser) parseContextPath() (node, *Error) {
 	ctx := p.tok
 	pth, end, err := parsePath(p.src, ctx.end, p.limit)
 	if err != nil {
+		err.Msg = fmt.Sprintf("Invalid jsonpath '%s': %s", p.src[ctx.pos:max(err.End, ctx.end)], err.Msg)
 		return nil, err
 	}
 	if len(pth.segs) == 0 && ctx.text != "ENV" {

@@ -13,10 +13,10 @@ type segKind int
 const (
 	segKey       segKind = iota // .name, .'name', ['name']
 	segIndex                    // [n], negative counts from the end
-	segWildcard                 // .* or [*]
+	segWildcard                 // .*: the values of a map
 	segRecursive                // ..name or ..*
 	segFilter                   // [?(@.f == v)] or [?f == v]
-	segSlice                    // [a:b] or [a:b:c]
+	segSlice                    // [*], [a:b] or [a:b:c]
 )
 
 type segment struct {
@@ -27,6 +27,8 @@ type segment struct {
 	// slice bounds; has* false means the bound was left out
 	lo, hi, step        int
 	hasLo, hasHi, step1 bool
+	// all marks [*], the slice with no bounds.
+	all bool
 }
 
 // path is a compiled JSONPath below a context.
@@ -54,7 +56,8 @@ type filterCond struct {
 }
 
 // parsePath reads path segments from src[i:limit] and returns the path and
-// where it ends. Segments are written without spaces.
+// where it ends. Segments are written without spaces. The caller adds the
+// path's text to the message of an error.
 func parsePath(src string, i, limit int) (*path, int, *Error) {
 	p := &path{simple: true}
 	start := i
@@ -78,7 +81,7 @@ func parsePath(src string, i, limit int) (*path, int, *Error) {
 					k++
 				}
 				if k == j {
-					return nil, 0, errorAt(i, j, "Invalid jsonpath: '..' must be followed by a name or *")
+					return nil, 0, errorAt(i, j, "'..' must be followed by a name or *")
 				}
 				p.segs = append(p.segs, segment{kind: segRecursive, key: src[j:k]})
 				i = k
@@ -106,7 +109,7 @@ func parsePath(src string, i, limit int) (*path, int, *Error) {
 			p.segs = append(p.segs, segment{kind: segKey, key: src[i+1 : j]})
 			i = j
 		case c == '.':
-			return nil, 0, errorAt(i, i+1, "Invalid jsonpath: '.' must be followed by a name, a quoted key, * or [")
+			return nil, 0, errorAt(i, i+1, "'.' must be followed by a name, a quoted key, * or [")
 		case c == '[':
 			seg, end, err := parseBracket(src, i, limit)
 			if err != nil {
@@ -115,7 +118,7 @@ func parsePath(src string, i, limit int) (*path, int, *Error) {
 			if seg.kind != segKey && seg.kind != segIndex {
 				p.simple = false
 			}
-			if seg.kind == segWildcard || seg.kind == segFilter && (at(i+2) == '(' || at(i+2) == '@') {
+			if seg.all || seg.kind == segFilter && (at(i+2) == '(' || at(i+2) == '@') {
 				p.list = true
 			}
 			p.segs = append(p.segs, seg)
@@ -149,7 +152,7 @@ func parseBracket(src string, i, limit int) (segment, int, *Error) {
 			e++
 		}
 		if e >= limit || src[e] != ']' {
-			return segment{}, 0, errorAt(i, e, "Invalid jsonpath: expected ']' after the quoted key")
+			return segment{}, 0, errorAt(i, e, "expected ']' after the quoted key")
 		}
 		return segment{kind: segKey, key: key}, e + 1, nil
 	}
@@ -157,19 +160,19 @@ func parseBracket(src string, i, limit int) (segment, int, *Error) {
 		return parseFilter(src, i, j+1, limit)
 	}
 	if close < 0 {
-		return segment{}, 0, errorAt(i, limit, "Invalid jsonpath: '[' is never closed with ']'")
+		return segment{}, 0, errorAt(i, limit, "'[' is never closed with ']'")
 	}
 	inner := strings.TrimSpace(src[i+1 : i+close])
 	end := i + close + 1
 	switch {
 	case inner == "*":
-		return segment{kind: segWildcard}, end, nil
+		return segment{kind: segSlice, all: true}, end, nil
 	case strings.Contains(inner, ":"):
 		return parseSlice(inner, i, end)
 	}
 	n, err := strconv.Atoi(inner)
 	if err != nil {
-		return segment{}, 0, errorAt(i, end, "Invalid jsonpath: [%s] must hold a number, a quoted key, *, a slice a:b or a filter ?(...); to index with an expression, put the path in parentheses: (inputs.x)[inputs.i]", inner)
+		return segment{}, 0, errorAt(i, end, "[%s] must hold a number, a quoted key, *, a slice a:b or a filter ?(...); to index with an expression, put the path in parentheses: (inputs.x)[inputs.i]", inner)
 	}
 	return segment{kind: segIndex, index: n}, end, nil
 }
@@ -177,7 +180,7 @@ func parseBracket(src string, i, limit int) (segment, int, *Error) {
 func parseSlice(inner string, pos, end int) (segment, int, *Error) {
 	parts := strings.Split(inner, ":")
 	if len(parts) > 3 {
-		return segment{}, 0, errorAt(pos, end, "Invalid jsonpath: a slice is [start:stop] or [start:stop:step]")
+		return segment{}, 0, errorAt(pos, end, "a slice is [start:stop] or [start:stop:step]")
 	}
 	seg := segment{kind: segSlice}
 	for k, part := range parts {
@@ -187,7 +190,7 @@ func parseSlice(inner string, pos, end int) (segment, int, *Error) {
 		}
 		n, err := strconv.Atoi(part)
 		if err != nil {
-			return segment{}, 0, errorAt(pos, end, "Invalid jsonpath: slice bound %q is not a number", part)
+			return segment{}, 0, errorAt(pos, end, "slice bound %q is not a number", part)
 		}
 		switch k {
 		case 0:
@@ -196,7 +199,7 @@ func parseSlice(inner string, pos, end int) (segment, int, *Error) {
 			seg.hi, seg.hasHi = n, true
 		case 2:
 			if n == 0 {
-				return segment{}, 0, errorAt(pos, end, "Invalid jsonpath: slice step cannot be zero")
+				return segment{}, 0, errorAt(pos, end, "slice step cannot be zero")
 			}
 			seg.step, seg.step1 = n, true
 		}
@@ -228,7 +231,7 @@ func parseFilter(src string, open, i, limit int) (segment, int, *Error) {
 				j++
 			}
 			if j == i {
-				return segment{}, 0, errorAt(i, i+1, "Invalid jsonpath: a filter compares a field, e.g. [?(@.status == 'open')]")
+				return segment{}, 0, errorAt(i, i+1, "a filter compares a field, e.g. [?(@.status == 'open')]")
 			}
 			field = append(field, src[i:j])
 			i = j
@@ -278,12 +281,12 @@ func parseFilter(src string, open, i, limit int) (segment, int, *Error) {
 	}
 	if paren {
 		if i >= limit || src[i] != ')' {
-			return segment{}, 0, errorAt(open, i, "Invalid jsonpath: filter is missing its closing ')'")
+			return segment{}, 0, errorAt(open, i, "filter is missing its closing ')'")
 		}
 		i++
 	}
 	if i >= limit || src[i] != ']' {
-		return segment{}, 0, errorAt(open, i, "Invalid jsonpath: filter is missing its closing ']'")
+		return segment{}, 0, errorAt(open, i, "filter is missing its closing ']'")
 	}
 	return segment{kind: segFilter, filter: f}, i + 1, nil
 }
@@ -321,7 +324,7 @@ func parseFilterLiteral(src string, i, limit int) (node, int, *Error) {
 	if f, err := strconv.ParseFloat(word, 64); err == nil && word != "" {
 		return &literalNode{pos: i, end: j, value: f}, j, nil
 	}
-	return nil, 0, errorAt(i, max(j, i+1), "Invalid jsonpath: a filter compares with a quoted string, a number, True, False or None")
+	return nil, 0, errorAt(i, max(j, i+1), "a filter compares with a quoted string, a number, True, False or None")
 }
 
 // eval applies the path to root with Tracecat's rules: one match gives the
@@ -401,8 +404,14 @@ func (s *segment) apply(in []any) []any {
 		case segRecursive:
 			out = descend(out, v, s.key)
 		case segSlice:
-			if list, ok := v.([]any); ok {
-				out = append(out, s.slice(list)...)
+			// As in jsonpath-ng, a slice (and so [*]) reads any value
+			// but None and a list as a list of that one value.
+			switch x := v.(type) {
+			case nil:
+			case []any:
+				out = append(out, s.slice(x)...)
+			default:
+				out = append(out, s.slice([]any{x})...)
 			}
 		case segFilter:
 			switch x := v.(type) {
@@ -428,23 +437,21 @@ func (s *segment) apply(in []any) []any {
 	return out
 }
 
+// appendChildren appends the values of a map: .* matches nothing in a list
+// or a scalar (use [*] for the items of a list).
 func appendChildren(out []any, v any) []any {
-	switch x := v.(type) {
-	case []any:
-		out = append(out, x...)
-	case *value.Map:
-		if x != nil {
-			x.Range(func(_ string, it any) bool {
-				out = append(out, it)
-				return true
-			})
-		}
+	if x, ok := v.(*value.Map); ok && x != nil {
+		x.Range(func(_ string, it any) bool {
+			out = append(out, it)
+			return true
+		})
 	}
 	return out
 }
 
-// descend collects, in document order, the values under key (or every
-// descendant when key is "") in v and everything below it.
+// descend collects, in document order, the values under key (or, when key
+// is "", the values of every map) in v and everything below it, as
+// jsonpath-ng's ..name and ..* do.
 func descend(out []any, v any, key string) []any {
 	switch x := v.(type) {
 	case *value.Map:
@@ -465,9 +472,6 @@ func descend(out []any, v any, key string) []any {
 		})
 	case []any:
 		for _, it := range x {
-			if key == "" {
-				out = append(out, it)
-			}
 			out = descend(out, it, key)
 		}
 	}
@@ -527,6 +531,17 @@ func (f *filter) match(item any) bool {
 			continue
 		}
 		want := c.value.(*literalNode).value
+		if _, isInt := want.(int); isInt {
+			// jsonpath-ng compares a string field with an integer as
+			// int(field), and skips the item when that fails.
+			if str, isStr := v.(string); isStr {
+				n, err := strconv.Atoi(strings.TrimSpace(str))
+				if err != nil {
+					return false
+				}
+				v = n
+			}
+		}
 		var pass bool
 		switch c.op {
 		case "==":

@@ -1,6 +1,7 @@
 package template
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/actuatehq/actuate/expr/value"
@@ -39,18 +40,25 @@ func (e *InputError) Error() string {
 }
 
 // ValidateInputs checks the caller's inputs against `expects` and returns the
-// `inputs` map a run sees: every declared input in declaration order, each
-// value coerced to its type as Tracecat's lax validation does ("5" becomes 5
-// for an int), omitted optional inputs set to their defaults. It reports
-// every problem at once as an *[InputError]: missing required inputs, values
-// of the wrong type, and inputs the template does not declare (unlike
-// Tracecat, which passes anything through when `expects` is empty). The
-// returned map shares default values with the template: callers must not
-// modify them. given may be nil.
+// `inputs` map a run sees; see [Validate]. Unlike Tracecat, which passes
+// anything through when `expects` is empty, undeclared inputs are always
+// rejected.
 func (t *Template) ValidateInputs(given *value.Map) (*value.Map, error) {
-	out := value.NewMap(len(t.Inputs))
+	return Validate(t.ID(), t.Inputs, given)
+}
+
+// Validate checks values given to the action called action against its
+// declared inputs and returns the map the action sees: every declared input
+// in declaration order, each value coerced to its type as Tracecat's lax
+// validation does ("5" becomes 5 for an int), omitted optional inputs set
+// to their defaults. It reports every problem at once as an *[InputError]:
+// missing required inputs, values of the wrong type, and names that are not
+// declared. The returned map shares default values with the declarations:
+// callers must not modify them. given may be nil.
+func Validate(action string, inputs []*Input, given *value.Map) (*value.Map, error) {
+	out := value.NewMap(len(inputs))
 	var problems []InputProblem
-	for _, in := range t.Inputs {
+	for _, in := range inputs {
 		v, ok := lookup(given, in.Name)
 		if !ok {
 			if in.HasDefault {
@@ -79,22 +87,36 @@ func (t *Template) ValidateInputs(given *value.Map) (*value.Map, error) {
 	}
 	if given != nil {
 		for _, k := range given.Keys() {
-			if _, ok := t.inputIndex[k]; !ok {
-				problems = append(problems, InputProblem{Name: k, Message: t.unknownInput()})
+			if !declared(inputs, k) {
+				problems = append(problems, InputProblem{Name: k, Message: unknownInput(inputs)})
 			}
 		}
 	}
 	if len(problems) > 0 {
-		return nil, &InputError{Action: t.ID(), Problems: problems}
+		return nil, &InputError{Action: action, Problems: problems}
 	}
 	return out, nil
 }
 
-func (t *Template) unknownInput() string {
-	if len(t.Inputs) == 0 {
+func declared(inputs []*Input, name string) bool {
+	for _, in := range inputs {
+		if in.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func unknownInput(inputs []*Input) string {
+	if len(inputs) == 0 {
 		return "unknown input; this template declares no inputs (declare it under expects: to accept it)"
 	}
-	return "unknown input; declared inputs are: " + strings.Join(t.InputNames(), ", ")
+	names := make([]string, len(inputs))
+	for i, in := range inputs {
+		names[i] = in.Name
+	}
+	sort.Strings(names)
+	return "unknown input; declared inputs are: " + strings.Join(names, ", ")
 }
 
 func lookup(m *value.Map, key string) (any, bool) {

@@ -1,0 +1,255 @@
+// Package actions defines what a template step calls: the [Action]
+// interface, the [Registry] of actions by name, and the Go API for custom
+// actions ([Func]). The built-in actions (core.http_request, core.http_poll,
+// core.http_paginate, core.transform.*) live in sub-packages that register
+// themselves with [Default]; import
+// github.com/actuatehq/actuate/actions/builtin to get them all.
+//
+// Lifecycle of a call: the engine evaluates the step's args, validates them
+// against the action's [Spec] (unknown args are rejected, missing required
+// ones reported, values coerced to the declared types, defaults filled in),
+// then calls [Action.Run] with the validated args and an [Env] that gives
+// access to the run's secrets, its HTTP transport, logger and clock.
+package actions
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/actuatehq/actuate/expr/value"
+	"github.com/actuatehq/actuate/template"
+)
+
+// Action is something a template step can call.
+//
+// Run MUST honour ctx: when it is cancelled, in-flight work stops and Run
+// returns ctx's error. Run MUST NOT keep args or env after it returns, and
+// MUST NOT write secret values to logs; the engine redacts what Run returns
+// and the errors it reports. An Action must be safe for concurrent calls.
+type Action interface {
+	// Spec describes the action; it returns the same value every time.
+	Spec() *Spec
+	// Run performs the action with validated args and returns its result
+	// as a JSON-shaped value (nil, bool, int, float64, string, []any,
+	// *value.Map).
+	Run(ctx context.Context, args *value.Map, env *Env) (any, error)
+}
+
+// Spec describes an action: its name, documentation, arguments and the
+// secrets it reads. The same spec drives argument validation, `actuate
+// actions show` and the static checks of templates that call the action.
+type Spec struct {
+	// Name is the dotted action name, e.g. core.http_request.
+	Name        string
+	Title       string
+	Description string
+	DocURL      string
+	// Inputs are the arguments, in documentation order. Their Type,
+	// Default and HasDefault fields are used for validation.
+	Inputs []*template.Input
+	// Secrets are the secrets the action may read through [Env.Secrets].
+	Secrets []*template.Secret
+}
+
+// Input returns the argument called name.
+func (s *Spec) Input(name string) (*template.Input, bool) {
+	for _, in := range s.Inputs {
+		if in.Name == name {
+			return in, true
+		}
+	}
+	return nil, false
+}
+
+// Validate checks args against the spec and returns them coerced, with
+// defaults filled in; see [template.Validate].
+func (s *Spec) Validate(args *value.Map) (*value.Map, error) {
+	return template.Validate(s.Name, s.Inputs, args)
+}
+
+// Secrets gives an action the secrets of its run: only those declared by
+// the template and the actions it calls.
+type Secrets interface {
+	// Get returns the value of key in the secret called name (for an OAuth
+	// secret, "<provider>_oauth" and its token key), and whether it is set.
+	Get(name, key string) (string, bool)
+}
+
+// Env is what the engine gives an action for one call.
+type Env struct {
+	// Step is the ref of the step making the call.
+	Step string
+	// Secrets are the run's secrets; never nil.
+	Secrets Secrets
+	// Transport sends HTTP requests. HTTP actions build their clients on
+	// it so that connections are pooled across steps and tests can fake
+	// the network.
+	Transport http.RoundTripper
+	// Logger receives the action's progress messages; never nil.
+	Logger *slog.Logger
+	// Now is the run's clock.
+	Now func() time.Time
+	// Retries is the step's `retries:` setting, or nil when the step does
+	// not set it.
+	Retries *int
+	// RunState holds values an action keeps for the length of one run
+	// (core.transform.deduplicate remembers what it has seen); it is
+	// shared by every step of the run, nested templates included.
+	RunState *sync.Map
+	// DryRun, when set, asks actions with side effects not to perform
+	// them: an HTTP action describes the request it would send and
+	// returns a placeholder response.
+	DryRun func(Request)
+}
+
+// Request describes a request an action would send, for --dry-run.
+type Request struct {
+	Method  string
+	URL     string
+	Headers http.Header
+	Body    string
+}
+
+// Func is a custom action written in Go: a spec and a function. It is the
+// Go counterpart of a Python UDF in Tracecat.
+//
+//	var githubOAuth = actions.OAuthSecret("github", template.AuthorizationCode)
+//
+//	actions.MustRegister(&actions.Func{
+//		ActionSpec: actions.Spec{Name: "tools.github.list_repos", ...,
+//			Secrets: []*template.Secret{githubOAuth}},
+//		Fn: func(ctx context.Context, args *value.Map, env *actions.Env) (any, error) {
+//			token, _ := env.Secrets.Get(githubOAuth.SecretName(), githubOAuth.TokenKey())
+//			...
+//		},
+//	})
+type Func struct {
+	ActionSpec Spec
+	Fn         func(ctx context.Context, args *value.Map, env *Env) (any, error)
+}
+
+// Spec returns f.ActionSpec.
+func (f *Func) Spec() *Spec { return &f.ActionSpec }
+
+// Run calls f.Fn.
+func (f *Func) Run(ctx context.Context, args *value.Map, env *Env) (any, error) {
+	return f.Fn(ctx, args, env)
+}
+
+// Input builds an argument for a [Spec] from a type in the `expects`
+// language; it panics on a bad type, which is a programming error.
+func Input(name, typ, description string) *template.Input {
+	t, err := template.ParseType(typ)
+	if err != nil {
+		panic(fmt.Sprintf("actions.Input %s: type %q: %v", name, typ, err))
+	}
+	return &template.Input{Name: name, Type: t, TypeText: typ, Description: description}
+}
+
+// OptionalInput is [Input] with a default value, which makes it optional.
+func OptionalInput(name, typ string, def any, description string) *template.Input {
+	in := Input(name, typ, description)
+	in.Default, in.HasDefault = def, true
+	return in
+}
+
+// CustomSecret declares a secret of static keys for a [Spec].
+func CustomSecret(name string, keys ...string) *template.Secret {
+	return &template.Secret{Kind: template.CustomSecret, Name: name, Keys: keys, SecretType: "custom"}
+}
+
+// OAuthSecret declares the token of an OAuth integration for a [Spec]; its
+// value is read with Get(s.SecretName(), s.TokenKey()).
+func OAuthSecret(providerID, grantType string) *template.Secret {
+	return &template.Secret{Kind: template.OAuthSecret, ProviderID: providerID, GrantType: grantType}
+}
+
+// Registry holds actions by name. The zero value is not usable; call
+// [NewRegistry]. A Registry is safe for concurrent use.
+type Registry struct {
+	mu      sync.RWMutex
+	actions map[string]Action
+}
+
+var namePattern = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)+$`)
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{actions: map[string]Action{}} }
+
+// Default is the registry built-in actions register with, and the one the
+// engine uses unless told otherwise.
+var Default = NewRegistry()
+
+// Register adds a to the registry. The name must be dotted lowercase
+// (core.http_request) and not registered yet.
+func (r *Registry) Register(a Action) error {
+	if a == nil || a.Spec() == nil {
+		return fmt.Errorf("actions: register: nil action or spec")
+	}
+	name := a.Spec().Name
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("actions: register %q: a name is dot-separated lowercase letters, digits and underscores, e.g. tools.github.list_repos", name)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.actions[name]; dup {
+		return fmt.Errorf("actions: register %q: an action of that name is already registered", name)
+	}
+	r.actions[name] = a
+	return nil
+}
+
+// MustRegister is [Registry.Register] that panics on error, for init
+// functions.
+func (r *Registry) MustRegister(a Action) {
+	if err := r.Register(a); err != nil {
+		panic(err)
+	}
+}
+
+// Lookup returns the action called name.
+func (r *Registry) Lookup(name string) (Action, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	a, ok := r.actions[name]
+	return a, ok
+}
+
+// All returns the actions sorted by name.
+func (r *Registry) All() []Action {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]Action, 0, len(r.actions))
+	for _, a := range r.actions {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Spec().Name < out[j].Spec().Name })
+	return out
+}
+
+// Clone returns a new registry with the same actions, for tests and
+// embedders that add their own without touching [Default].
+func (r *Registry) Clone() *Registry {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	c := NewRegistry()
+	for k, v := range r.actions {
+		c.actions[k] = v
+	}
+	return c
+}
+
+// Register adds a to [Default].
+func Register(a Action) error { return Default.Register(a) }
+
+// MustRegister adds a to [Default] and panics on error.
+func MustRegister(a Action) { Default.MustRegister(a) }
+
+// Interface guards.
+var _ Action = (*Func)(nil)

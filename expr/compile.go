@@ -34,6 +34,7 @@ type Expr struct {
 	pos, end int    // the expression's span in src, delimiters excluded
 	root     node
 	program  *vm.Program
+	reads    []string // contexts read, each once
 }
 
 // Text returns the expression's source text.
@@ -57,7 +58,7 @@ func compileRange(src string, pos, end int) (*Expr, *Error) {
 	if perr != nil {
 		return nil, perr
 	}
-	e := &Expr{src: src, pos: pos, end: end, root: root}
+	e := &Expr{src: src, pos: pos, end: end, root: root, reads: contextsRead(root)}
 	l := &lowering{functions: map[string]*exprlangFunc{}}
 	tree := &exprparser.Tree{Node: l.lower(root), Source: file.NewSource(src)}
 	// A minimal configuration: the programs use no expr-lang builtins, so

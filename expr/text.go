@@ -120,8 +120,19 @@ func (t *Text) Exprs() []*Expr {
 // Eval evaluates the string: the typed value of a single expression, or the
 // text with each expression replaced by Python's str() of its value.
 func (t *Text) Eval(env Env) (any, error) {
+	return t.EvalEach(env, nil)
+}
+
+// EvalEach is [Text.Eval] that also hands each expression's value to seen
+// (when not nil) as it is computed, so a caller can tell which values came
+// from which expressions (the engine taints values derived from SECRETS).
+func (t *Text) EvalEach(env Env, seen func(e *Expr, v any)) (any, error) {
 	if t.single != nil {
-		return t.single.Eval(env)
+		v, err := t.single.Eval(env)
+		if err == nil && seen != nil {
+			seen(t.single, v)
+		}
+		return v, err
 	}
 	if t.IsLiteral() {
 		return t.src, nil
@@ -136,6 +147,9 @@ func (t *Text) Eval(env Env) (any, error) {
 		v, err := p.expr.Eval(env)
 		if err != nil {
 			return nil, err
+		}
+		if seen != nil {
+			seen(p.expr, v)
 		}
 		if s, ok := v.(string); ok {
 			b.WriteString(s)
@@ -180,13 +194,39 @@ func (e *Expr) Refs() []Ref {
 
 // Reads reports whether the expression reads the context named ctx.
 func (e *Expr) Reads(ctx string) bool {
-	found := false
-	walk(e.root, func(n node) {
-		if c, ok := n.(*contextNode); ok && c.context == ctx {
-			found = true
+	for _, c := range e.reads {
+		if c == ctx {
+			return true
+		}
+	}
+	return false
+}
+
+// Reads reports whether any expression of the string reads the context
+// named ctx.
+func (t *Text) Reads(ctx string) bool {
+	for _, p := range t.parts {
+		if p.expr != nil && p.expr.Reads(ctx) {
+			return true
+		}
+	}
+	return false
+}
+
+// contextsRead lists the contexts read under n, each once.
+func contextsRead(n node) []string {
+	var out []string
+	walk(n, func(n node) {
+		if c, ok := n.(*contextNode); ok {
+			for _, seen := range out {
+				if seen == c.context {
+					return
+				}
+			}
+			out = append(out, c.context)
 		}
 	})
-	return found
+	return out
 }
 
 // BareRef returns the read when the whole expression is one context path

@@ -57,7 +57,7 @@ var (
 	topKeys        = []string{"type", "definition"}
 	definitionKeys = []string{"name", "namespace", "title", "description", "display_group", "doc_url", "author", "deprecated", "secrets", "expects", "steps", "returns"}
 	fieldKeys      = []string{"type", "description", "default", "enum", "optional"}
-	stepKeys       = []string{"ref", "action", "args"}
+	stepKeys       = []string{"ref", "action", "args", "retries"}
 )
 
 type loader struct {
@@ -580,6 +580,14 @@ func (l *loader) steps(t *Template, key, y *yaml.Node) []*Step {
 				case t.Name != "" && t.Namespace != "" && action == t.ID():
 					l.errorf(e.val, "step %q calls the template itself (%s)", s.Ref, action)
 				}
+			}
+		}
+		if e, ok := f["retries"]; ok {
+			var n int
+			if e.val.Kind != yaml.ScalarNode || e.val.ShortTag() != "!!int" || e.val.Decode(&n) != nil || n < 0 || n > 10 {
+				l.errorf(e.val, "retries must be a whole number from 0 to 10, not %s", describeScalar(e.val))
+			} else {
+				s.Retries = &n
 			}
 		}
 		if e, ok := f["args"]; ok {

@@ -287,7 +287,7 @@ many.yml:6:9: name "T" must use only lowercase letters, digits and underscores (
 many.yml:8:15: invalid type "strr" for input "a": unknown type "strr"; expected one of str, int, float, bool, datetime, duration, any, None, list[...], dict[...], enum[...]
 many.yml:9:29: default of input "b" does not match its type int: expected int, got 'x' (str)
 many.yml:11:24: action "nope" must be a dotted name of lowercase letters, digits and underscores, e.g. core.http_request
-many.yml:12:32: unknown key "when" in step "s"; expected one of: ref, action, args
+many.yml:12:32: unknown key "when" in step "s"; expected one of: ref, action, args, retries
 many.yml:12:13: duplicate step ref "s" (first at line 11)
 many.yml:13:12: returns must be a string, a list of strings or a mapping, not the number 1`
 	if ds.Error() != want {

@@ -117,7 +117,69 @@ func LoadPaths(paths ...string) (*Registry, []FileResult) {
 			r.Diags = append(r.Diags, d)
 		}
 	}
+	for _, c := range reg.Cycles() {
+		for i := range results {
+			if results[i].Template == c.From {
+				step := c.Step
+				d := Diagnostic{File: results[i].File, Pos: step.ActionPos, Message: c.Error(), Source: c.From.SourceLine(step.ActionPos.Line)}
+				results[i].Diags = append(results[i].Diags, d)
+			}
+		}
+	}
 	return reg, results
+}
+
+// Cycle is a chain of templates that call each other in a loop.
+type Cycle struct {
+	// Chain lists the action names, the first repeated at the end.
+	Chain []string
+	// From is the first template of the chain and Step its step that
+	// calls the next one.
+	From *Template
+	Step *Step
+}
+
+// Error reads "templates call each other in a loop: a → b → a".
+func (c Cycle) Error() string {
+	return "templates call each other in a loop: " + strings.Join(c.Chain, " → ")
+}
+
+// Cycles returns every loop of templates calling templates, each once,
+// starting from its alphabetically first template.
+func (r *Registry) Cycles() []Cycle {
+	var out []Cycle
+	for _, t := range r.Templates() {
+		// Search for paths from t back to t through templates whose
+		// names sort after t, so each loop is found once.
+		var walk func(cur *Template, chain []string, first *Step) bool
+		visited := map[string]bool{}
+		walk = func(cur *Template, chain []string, first *Step) bool {
+			for _, s := range cur.Steps {
+				next, ok := r.byID[s.Action]
+				if !ok {
+					continue
+				}
+				step := first
+				if step == nil {
+					step = s
+				}
+				if next == t {
+					out = append(out, Cycle{Chain: append(append([]string(nil), chain...), t.ID()), From: t, Step: step})
+					return true
+				}
+				if next.ID() < t.ID() || visited[next.ID()] {
+					continue
+				}
+				visited[next.ID()] = true
+				if walk(next, append(chain, next.ID()), step) {
+					return true
+				}
+			}
+			return false
+		}
+		walk(t, []string{t.ID()}, nil)
+	}
+	return out
 }
 
 // templateFiles lists the template files under path.

@@ -128,6 +128,10 @@ type Step struct {
 	Action string
 	// Args is the `args` mapping, with expressions still unevaluated.
 	Args *Node
+	// Retries is the step's `retries:` setting (an actuate extension):
+	// how many times an HTTP step may be retried, POST and PATCH
+	// included; nil when not set.
+	Retries *int
 
 	Pos       Pos // the start of the step's mapping
 	ActionPos Pos

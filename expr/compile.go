@@ -35,6 +35,7 @@ type Expr struct {
 	root     node
 	program  *vm.Program
 	reads    []string // contexts read, each once
+	refs     []Ref    // context reads in source order
 }
 
 // Text returns the expression's source text.
@@ -59,6 +60,7 @@ func compileRange(src string, pos, end int) (*Expr, *Error) {
 		return nil, perr
 	}
 	e := &Expr{src: src, pos: pos, end: end, root: root, reads: contextsRead(root)}
+	e.refs = e.collectRefs()
 	l := &lowering{functions: map[string]*exprlangFunc{}}
 	tree := &exprparser.Tree{Node: l.lower(root), Source: file.NewSource(src)}
 	// A minimal configuration: the programs use no expr-lang builtins, so

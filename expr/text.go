@@ -171,8 +171,11 @@ type Ref struct {
 	Text string
 }
 
-// Refs returns every context read by the expression, in source order.
-func (e *Expr) Refs() []Ref {
+// Refs returns every context read by the expression, in source order. The
+// caller must not modify the slice.
+func (e *Expr) Refs() []Ref { return e.refs }
+
+func (e *Expr) collectRefs() []Ref {
 	var out []Ref
 	walk(e.root, func(n node) {
 		c, ok := n.(*contextNode)

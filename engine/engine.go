@@ -1,0 +1,280 @@
+// Package engine runs actions: a template's steps in order, or a Go action.
+//
+// [Run] resolves the action (a name in the template or action registry, or
+// a template file), validates the inputs against its declarations, loads
+// the secrets it and the actions it calls declare (failing before the first
+// step, with every missing secret listed), then runs the steps one after
+// the other: before each step it asks the secret source for fresh OAuth
+// tokens, evaluates the step's args, validates them against the called
+// action's spec and calls it. A step calling another template runs it with
+// its own inputs and steps, sharing SECRETS and VARS. The value of
+// `returns` is the result.
+//
+// Every secret value, and every value an expression derives from SECRETS,
+// is masked ("***") in events, logs and errors; [Result.Redacted] gives the
+// result masked the same way.
+//
+// Deciding what runs next ([Plan]) is kept apart from running a step, so
+// that a durable workflow engine can drive the same loop.
+package engine
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/actuatehq/actuate/actions"
+	"github.com/actuatehq/actuate/expr/value"
+	"github.com/actuatehq/actuate/template"
+)
+
+// Options configure a run. The zero value runs with the built-in actions,
+// no templates besides the one given, no secrets and no variables.
+type Options struct {
+	// Templates resolves template actions by name, for the action run and
+	// the templates its steps call.
+	Templates *template.Registry
+	// Actions resolves Go actions; nil means [actions.Default].
+	Actions *actions.Registry
+	// Secrets supplies secret values; nil means none.
+	Secrets SecretSource
+	// Vars is the VARS context: variable name → *value.Map of values.
+	Vars *value.Map
+	// Transport sends HTTP requests; nil means a shared transport that
+	// honours the proxy environment variables.
+	Transport http.RoundTripper
+	// Logger receives log records, with secrets masked; nil discards them.
+	Logger *slog.Logger
+	// Events receives progress events, with secrets masked; may be nil.
+	// It is called from the goroutine running the step.
+	Events func(Event)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// DryRun sends nothing: HTTP steps report the request they would send
+	// (as a DryRunRequest event) and return a placeholder response.
+	DryRun bool
+	// MaxDepth bounds how deep templates may call templates; 0 means 10.
+	MaxDepth int
+}
+
+// Result is the outcome of a successful run.
+type Result struct {
+	// Value is the action's result, unmasked.
+	Value any
+	// Redactor masks the secrets of the run.
+	Redactor *Redactor
+}
+
+// Redacted returns the result with every secret form masked.
+func (r *Result) Redacted() any { return r.Redactor.Value(r.Value) }
+
+// engine holds what one run needs.
+type engine struct {
+	opts      Options
+	actions   *actions.Registry
+	templates *template.Registry
+	red       *Redactor
+	logger    *slog.Logger
+	now       func() time.Time
+	state     *sync.Map
+}
+
+func newEngine(opts Options) *engine {
+	e := &engine{opts: opts, actions: opts.Actions, templates: opts.Templates, red: NewRedactor(), now: opts.Now, state: &sync.Map{}}
+	if e.actions == nil {
+		e.actions = actions.Default
+	}
+	if e.templates == nil {
+		e.templates = template.NewRegistry()
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.opts.Secrets == nil {
+		e.opts.Secrets = noSecrets{}
+	}
+	if e.opts.Transport == nil {
+		e.opts.Transport = DefaultTransport()
+	}
+	if e.opts.MaxDepth == 0 {
+		e.opts.MaxDepth = 10
+	}
+	handler := slog.Handler(slog.NewTextHandler(io.Discard, nil))
+	if opts.Logger != nil {
+		handler = opts.Logger.Handler()
+	}
+	e.logger = slog.New(&redactingHandler{inner: handler, r: e.red})
+	return e
+}
+
+func (e *engine) lookupTemplate(name string) (*template.Template, bool) {
+	return e.templates.Lookup(name)
+}
+
+// Run runs the action called action with the given inputs. action is the
+// name of a template in opts.Templates or of a Go action, or the path of a
+// template file (ending in .yml or .yaml). Errors are *template.InputError
+// for bad inputs, *MissingSecretsError for missing secrets, *StepError for a
+// failed step, *template.Diagnostics for a template that does not load, and
+// *NotFoundError for an unknown action.
+func Run(ctx context.Context, action string, inputs *value.Map, opts Options) (*Result, error) {
+	if isTemplatePath(action) {
+		t, ds := template.Load(action)
+		if err := ds.Err(); err != nil {
+			return nil, err
+		}
+		return RunTemplate(ctx, t, inputs, opts)
+	}
+	e := newEngine(opts)
+	if t, ok := e.lookupTemplate(action); ok {
+		return e.runTop(ctx, t, inputs)
+	}
+	if a, ok := e.actions.Lookup(action); ok {
+		return e.runAction(ctx, a, inputs)
+	}
+	return nil, &NotFoundError{Name: action}
+}
+
+// RunTemplate runs t, a template loaded by the caller, with the given inputs.
+func RunTemplate(ctx context.Context, t *template.Template, inputs *value.Map, opts Options) (*Result, error) {
+	return newEngine(opts).runTop(ctx, t, inputs)
+}
+
+func isTemplatePath(s string) bool {
+	ext := filepath.Ext(s)
+	return ext == ".yml" || ext == ".yaml" || strings.ContainsRune(s, filepath.Separator)
+}
+
+// NotFoundError is returned for an action name that is neither a loaded
+// template nor a registered action.
+type NotFoundError struct{ Name string }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("no action named %q: it is not a registered action, and no loaded template defines it (add its folder with --registry, or give the template's file path)", e.Name)
+}
+
+// runTop runs a template as the top-level action.
+func (e *engine) runTop(ctx context.Context, t *template.Template, inputs *value.Map) (*Result, error) {
+	in, err := t.ValidateInputs(inputs)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := loadSecrets(ctx, e.opts.Secrets, e.red, t.ID(), e.declarations(t), t.SecretAliases)
+	if err != nil {
+		return nil, err
+	}
+	v, err := e.runTemplate(ctx, t, in, secrets, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Value: v, Redactor: e.red}, nil
+}
+
+// runAction runs a Go action as the top-level action.
+func (e *engine) runAction(ctx context.Context, a actions.Action, inputs *value.Map) (*Result, error) {
+	spec := a.Spec()
+	args, err := spec.Validate(inputs)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := loadSecrets(ctx, e.opts.Secrets, e.red, spec.Name, spec.Secrets, nil)
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.Run(ctx, args, e.actionEnv(secrets, spec.Name, nil))
+	if err != nil {
+		return nil, e.wrapCancel(ctx, err)
+	}
+	return &Result{Value: v, Redactor: e.red}, nil
+}
+
+func (e *engine) actionEnv(secrets *secretSet, step string, retries *int) *actions.Env {
+	env := &actions.Env{
+		Step:      step,
+		Secrets:   secrets,
+		Transport: e.opts.Transport,
+		Logger:    e.logger,
+		Now:       e.now,
+		Retries:   retries,
+		RunState:  e.state,
+	}
+	if e.opts.DryRun {
+		env.DryRun = func(req actions.Request) {
+			e.emit(Event{Kind: DryRunRequest, Step: step, Request: e.redactRequest(req)})
+		}
+	}
+	return env
+}
+
+func (e *engine) redactRequest(req actions.Request) *actions.Request {
+	out := &actions.Request{Method: req.Method, URL: e.red.String(req.URL), Body: e.red.String(req.Body), Headers: http.Header{}}
+	for k, vs := range req.Headers {
+		for _, v := range vs {
+			out.Headers.Add(k, e.redactHeader(v))
+		}
+	}
+	return out
+}
+
+// redactHeader masks a header value. Basic credentials are built by the
+// HTTP action from the auth argument, so their base64 form was never seen
+// by the redactor: they are decoded and masked whole when they hold a
+// secret.
+func (e *engine) redactHeader(v string) string {
+	if scheme, cred, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "Basic") {
+		if raw, err := base64.StdEncoding.DecodeString(cred); err == nil && e.red.String(string(raw)) != string(raw) {
+			return scheme + " " + Mask
+		}
+	}
+	return e.red.String(v)
+}
+
+func (e *engine) emit(ev Event) {
+	if e.opts.Events != nil {
+		ev.Time = e.now()
+		e.opts.Events(ev)
+	}
+}
+
+// wrapCancel returns ctx's error when the run was cancelled, so callers can
+// tell a cancellation from a failure with errors.Is(err, context.Canceled).
+func (e *engine) wrapCancel(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		return fmt.Errorf("%w: %s", ctxErr, e.red.String(err.Error()))
+	}
+	return err
+}
+
+var (
+	transportOnce sync.Once
+	transport     *http.Transport
+)
+
+// DefaultTransport returns the transport runs share when none is given:
+// proxies from HTTP_PROXY, HTTPS_PROXY and NO_PROXY, the system's CAs
+// (SSL_CERT_FILE and SSL_CERT_DIR are honoured), and a connection pool sized
+// for many concurrent runs against the same host.
+func DefaultTransport() *http.Transport {
+	transportOnce.Do(func() {
+		transport = &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          256,
+			MaxIdleConnsPerHost:   128,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		}
+	})
+	return transport
+}

@@ -1,0 +1,202 @@
+package engine
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/actuatehq/actuate/expr/value"
+)
+
+// Mask replaces secret values in everything a run shows.
+const Mask = "***"
+
+// Redactor replaces secret values, and values derived from them, with
+// [Mask]. The engine adds every secret it loads and every value an
+// expression derives from SECRETS; everything a run shows (events, logs,
+// errors, records, the printed result) goes through it. A Redactor is safe
+// for concurrent use.
+type Redactor struct {
+	mu       sync.Mutex
+	set      map[string]struct{}
+	replacer *strings.Replacer
+}
+
+// NewRedactor returns an empty redactor.
+func NewRedactor() *Redactor { return &Redactor{set: map[string]struct{}{}} }
+
+// minSecretLen is the shortest value masked: one character would mask
+// every occurrence of a letter.
+const minSecretLen = 2
+
+// AddSecret adds a secret value and the forms it commonly takes on the wire
+// and in text: base64 (standard and URL alphabets, with and without
+// padding), URL encoding and JSON string escaping.
+func (r *Redactor) AddSecret(s string) {
+	if len(s) < minSecretLen {
+		return
+	}
+	b := []byte(s)
+	r.add(s,
+		base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
+		base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b),
+		url.QueryEscape(s), url.PathEscape(s), jsonEscape(s))
+}
+
+// AddValue adds every string inside v (a value derived from a secret), in
+// the same forms as [Redactor.AddSecret].
+func (r *Redactor) AddValue(v any) {
+	switch x := v.(type) {
+	case string:
+		r.AddSecret(x)
+	case []any:
+		for _, it := range x {
+			r.AddValue(it)
+		}
+	case *value.Map:
+		if x != nil {
+			x.Range(func(_ string, it any) bool {
+				r.AddValue(it)
+				return true
+			})
+		}
+	case nil, bool, int, float64:
+	default:
+		r.AddSecret(value.Str(v))
+	}
+}
+
+func jsonEscape(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
+
+func (r *Redactor) add(values ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, v := range values {
+		if len(v) < minSecretLen {
+			continue
+		}
+		if _, ok := r.set[v]; !ok {
+			r.set[v] = struct{}{}
+			r.replacer = nil
+		}
+	}
+}
+
+// String returns s with every known secret form replaced by [Mask].
+func (r *Redactor) String(s string) string {
+	if r == nil {
+		return s
+	}
+	r.mu.Lock()
+	if len(r.set) == 0 {
+		r.mu.Unlock()
+		return s
+	}
+	if r.replacer == nil {
+		// Longest first, so a value containing another is masked whole.
+		vals := make([]string, 0, len(r.set))
+		for v := range r.set {
+			vals = append(vals, v)
+		}
+		sort.Slice(vals, func(i, j int) bool {
+			if len(vals[i]) != len(vals[j]) {
+				return len(vals[i]) > len(vals[j])
+			}
+			return vals[i] < vals[j]
+		})
+		pairs := make([]string, 0, 2*len(vals))
+		for _, v := range vals {
+			pairs = append(pairs, v, Mask)
+		}
+		r.replacer = strings.NewReplacer(pairs...)
+	}
+	rep := r.replacer
+	r.mu.Unlock()
+	return rep.Replace(s)
+}
+
+// Value returns a copy of v with secret forms masked inside every string.
+func (r *Redactor) Value(v any) any {
+	switch x := v.(type) {
+	case string:
+		return r.String(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = r.Value(it)
+		}
+		return out
+	case *value.Map:
+		if x == nil {
+			return x
+		}
+		out := value.NewMap(x.Len())
+		x.Range(func(k string, it any) bool {
+			out.Set(r.String(k), r.Value(it))
+			return true
+		})
+		return out
+	}
+	return v
+}
+
+// redactingHandler masks secrets in log records: the message and every
+// string attribute.
+type redactingHandler struct {
+	inner slog.Handler
+	r     *Redactor
+}
+
+func (h *redactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.inner.Enabled(ctx, l)
+}
+
+func (h *redactingHandler) Handle(ctx context.Context, rec slog.Record) error {
+	out := slog.NewRecord(rec.Time, rec.Level, h.r.String(rec.Message), rec.PC)
+	rec.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(h.attr(a))
+		return true
+	})
+	return h.inner.Handle(ctx, out)
+}
+
+func (h *redactingHandler) attr(a slog.Attr) slog.Attr {
+	v := a.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, h.r.String(v.String()))
+	case slog.KindGroup:
+		attrs := v.Group()
+		out := make([]any, len(attrs))
+		for i, g := range attrs {
+			out[i] = h.attr(g)
+		}
+		return slog.Group(a.Key, out...)
+	case slog.KindAny:
+		if err, ok := v.Any().(error); ok {
+			return slog.String(a.Key, h.r.String(err.Error()))
+		}
+		return slog.String(a.Key, h.r.String(v.String()))
+	}
+	return slog.Attr{Key: a.Key, Value: v}
+}
+
+func (h *redactingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	out := make([]slog.Attr, len(attrs))
+	for i, a := range attrs {
+		out[i] = h.attr(a)
+	}
+	return &redactingHandler{inner: h.inner.WithAttrs(out), r: h.r}
+}
+
+func (h *redactingHandler) WithGroup(name string) slog.Handler {
+	return &redactingHandler{inner: h.inner.WithGroup(name), r: h.r}
+}

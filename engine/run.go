@@ -1,0 +1,300 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/actuatehq/actuate/actions"
+	"github.com/actuatehq/actuate/expr"
+	"github.com/actuatehq/actuate/expr/value"
+	"github.com/actuatehq/actuate/template"
+)
+
+// Plan decides what one template invocation does next, given the results
+// so far: it evaluates the args of the next step and, at the end, the
+// template's returns. It performs no side effect, so a durable workflow can
+// drive it and run the steps elsewhere. A Plan is not safe for concurrent
+// use.
+type Plan struct {
+	t     *template.Template
+	env   expr.Env
+	steps *value.Map
+	next  int
+	red   *Redactor
+}
+
+// Call is a step to run: the step and its evaluated args.
+type Call struct {
+	Step *template.Step
+	Args *value.Map
+}
+
+// NewPlan starts an invocation of t with validated inputs, the SECRETS and
+// VARS contexts (name → *value.Map; either may be nil) and the run's
+// redactor, which learns every value derived from SECRETS.
+func NewPlan(t *template.Template, inputs, secrets, vars *value.Map, red *Redactor) *Plan {
+	steps := value.NewMap(len(t.Steps))
+	if secrets == nil {
+		secrets = value.NewMap(0)
+	}
+	if vars == nil {
+		vars = value.NewMap(0)
+	}
+	env := expr.Env{"inputs": inputs, "steps": steps, "SECRETS": secrets, "VARS": vars, "ENV": emptyEnv}
+	return &Plan{t: t, env: env, steps: steps, red: red}
+}
+
+var emptyEnv = value.NewMap(0)
+
+// Next returns the next step with its evaluated args, or ok = false when
+// every step has run.
+func (p *Plan) Next() (call *Call, ok bool, err error) {
+	if p.next >= len(p.t.Steps) {
+		return nil, false, nil
+	}
+	s := p.t.Steps[p.next]
+	args, err := p.eval(s.Args)
+	if err != nil {
+		return nil, false, err
+	}
+	m, _ := args.(*value.Map)
+	if m == nil {
+		m = value.NewMap(0)
+	}
+	return &Call{Step: s, Args: m}, true, nil
+}
+
+// Done records the result of the step Next returned, as
+// steps.<ref>.result for the steps after it.
+func (p *Plan) Done(result any) {
+	s := p.t.Steps[p.next]
+	p.steps.Set(s.Ref, value.MapOf(
+		"result", result,
+		"result_typename", value.TypeName(result),
+		"error", nil,
+		"error_typename", nil,
+		"interaction", nil,
+		"interaction_id", nil,
+		"interaction_type", nil,
+	))
+	p.next++
+}
+
+// Result evaluates the template's returns.
+func (p *Plan) Result() (any, error) {
+	if p.t.Returns == nil {
+		return nil, nil
+	}
+	return p.eval(p.t.Returns)
+}
+
+// eval evaluates an args or returns tree.
+func (p *Plan) eval(n *template.Node) (any, error) {
+	switch n.Kind {
+	case template.MappingNode:
+		m := value.NewMap(len(n.Keys))
+		for i, k := range n.Keys {
+			kv, err := p.eval(k)
+			if err != nil {
+				return nil, err
+			}
+			key, ok := kv.(string)
+			if !ok {
+				key = value.Str(kv)
+			}
+			if _, dup := m.Get(key); dup {
+				return nil, p.exprError(k, 0, fmt.Sprintf("Expression resolution produced a duplicate dictionary key %q", key))
+			}
+			v, err := p.eval(n.Items[i])
+			if err != nil {
+				return nil, err
+			}
+			m.Set(key, v)
+		}
+		return m, nil
+	case template.SequenceNode:
+		list := make([]any, len(n.Items))
+		for i, it := range n.Items {
+			v, err := p.eval(it)
+			if err != nil {
+				return nil, err
+			}
+			list[i] = v
+		}
+		return list, nil
+	}
+	if n.Text == nil {
+		return n.Value, nil
+	}
+	if !n.Text.Reads("SECRETS") {
+		v, err := n.Text.Eval(p.env)
+		if err != nil {
+			return nil, p.evalError(n, err)
+		}
+		return v, nil
+	}
+	v, err := n.Text.EvalEach(p.env, func(e *expr.Expr, v any) {
+		if p.derivedFromSecret(e) {
+			p.red.AddValue(v)
+		}
+	})
+	if err != nil {
+		return nil, p.evalError(n, err)
+	}
+	return v, nil
+}
+
+// derivedFromSecret reports whether e read a secret that is set: its value
+// then derives from a secret (a fallback such as
+// `SECRETS.a.K || "none"` with K unset does not).
+func (p *Plan) derivedFromSecret(e *expr.Expr) bool {
+	secrets, _ := p.env["SECRETS"].(*value.Map)
+	for _, r := range e.Refs() {
+		if r.Context != "SECRETS" || len(r.Path) != 2 || secrets == nil {
+			continue
+		}
+		if keys, ok := secrets.Get(r.Path[0]); ok {
+			if m, ok := keys.(*value.Map); ok {
+				if v, ok := m.Get(r.Path[1]); ok && v != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func (p *Plan) evalError(n *template.Node, err error) error {
+	var xe *expr.Error
+	if errors.As(err, &xe) {
+		return p.exprError(n, xe.Offset, xe.Msg)
+	}
+	return p.exprError(n, 0, err.Error())
+}
+
+func (p *Plan) exprError(n *template.Node, off int, msg string) error {
+	src, _ := n.Value.(string)
+	return &EvalError{File: p.t.File, Pos: p.t.Position(n, off), Text: src, Msg: p.red.String(msg)}
+}
+
+// EvalError is an expression that failed to evaluate.
+type EvalError struct {
+	File string
+	Pos  template.Pos
+	// Text is the string holding the expression.
+	Text string
+	Msg  string
+}
+
+func (e *EvalError) Error() string {
+	return fmt.Sprintf("%s:%d:%d: error evaluating %q: %s", e.File, e.Pos.Line, e.Pos.Column, e.Text, e.Msg)
+}
+
+// StepError is a step that failed. Its text is masked; Cause is the
+// original error, unmasked, for errors.As and errors.Is.
+type StepError struct {
+	// Template is the action name of the template holding the step.
+	Template string
+	File     string
+	Pos      template.Pos // the step's place in File
+	Ref      string
+	Action   string // the action the step calls
+	Cause    error
+	msg      string
+}
+
+func (e *StepError) Error() string {
+	return fmt.Sprintf("%s:%d:%d: step %q (%s) of %s failed: %s", e.File, e.Pos.Line, e.Pos.Column, e.Ref, e.Action, e.Template, e.msg)
+}
+
+// Unwrap returns the cause.
+func (e *StepError) Unwrap() error { return e.Cause }
+
+// runTemplate runs t's steps in order with validated inputs.
+func (e *engine) runTemplate(ctx context.Context, t *template.Template, inputs *value.Map, secrets *secretSet, depth int) (any, error) {
+	if depth > e.opts.MaxDepth {
+		return nil, fmt.Errorf("templates nested more than %d deep (at %s); a template may not call templates that deep", e.opts.MaxDepth, t.ID())
+	}
+	plan := NewPlan(t, inputs, secrets.m, e.opts.Vars, e.red)
+	for i := 0; ; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if i > 0 && len(secrets.oauth) > 0 {
+			missing, err := secrets.refreshTokens(ctx)
+			if err == nil && len(missing) > 0 {
+				err = &MissingSecretsError{Action: t.ID(), Missing: missing}
+			}
+			if err != nil {
+				return nil, e.stepError(ctx, t, t.Steps[i], err)
+			}
+		}
+		call, ok, err := plan.Next()
+		if err != nil {
+			return nil, e.stepError(ctx, t, t.Steps[i], err)
+		}
+		if !ok {
+			break
+		}
+		s := call.Step
+		e.emit(Event{Kind: StepStarted, Action: t.ID(), Depth: depth, Step: s.Ref, StepAction: s.Action})
+		start := time.Now()
+		result, err := e.execStep(ctx, call, secrets, depth)
+		ev := Event{Kind: StepSucceeded, Action: t.ID(), Depth: depth, Step: s.Ref, StepAction: s.Action, Duration: time.Since(start), StatusCode: statusCode(result)}
+		if err != nil {
+			serr := e.stepError(ctx, t, s, err)
+			ev.Kind, ev.Err = StepFailed, serr.msg
+			e.emit(ev)
+			return nil, serr
+		}
+		e.emit(ev)
+		plan.Done(result)
+	}
+	v, err := plan.Result()
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (e *engine) stepError(ctx context.Context, t *template.Template, s *template.Step, err error) *StepError {
+	err = e.wrapCancel(ctx, err)
+	return &StepError{Template: t.ID(), File: t.File, Pos: s.Pos, Ref: s.Ref, Action: s.Action, Cause: err, msg: e.red.String(err.Error())}
+}
+
+// execStep runs one step: a nested template or an action.
+func (e *engine) execStep(ctx context.Context, call *Call, secrets *secretSet, depth int) (any, error) {
+	s := call.Step
+	if child, ok := e.lookupTemplate(s.Action); ok {
+		in, err := child.ValidateInputs(call.Args)
+		if err != nil {
+			return nil, err
+		}
+		return e.runTemplate(ctx, child, in, secrets, depth+1)
+	}
+	a, ok := e.actions.Lookup(s.Action)
+	if !ok {
+		return nil, &NotFoundError{Name: s.Action}
+	}
+	args, err := a.Spec().Validate(call.Args)
+	if err != nil {
+		return nil, err
+	}
+	return a.Run(ctx, args, e.actionEnv(secrets, s.Ref, s.Retries))
+}
+
+// statusCode returns the HTTP status of an HTTP action's result, or 0.
+func statusCode(result any) int {
+	m, ok := result.(*value.Map)
+	if !ok || m == nil {
+		return 0
+	}
+	v, _ := m.Get("status_code")
+	n, _ := v.(int)
+	return n
+}
+
+// Interface guards.
+var _ actions.Secrets = (*secretSet)(nil)

@@ -1,0 +1,294 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/actuatehq/actuate/expr/value"
+	"github.com/actuatehq/actuate/template"
+)
+
+// SecretSource supplies secret values to runs. Implementations must be safe
+// for concurrent use.
+type SecretSource interface {
+	// Secret returns the keys of the custom secret called name; found is
+	// false when there is no such secret.
+	Secret(ctx context.Context, name string) (keys map[string]string, found bool, err error)
+	// Token returns a valid access token of the OAuth integration
+	// (providerID, grantType), refreshing it first if it is about to
+	// expire; found is false when there is no token.
+	Token(ctx context.Context, providerID, grantType string) (token string, found bool, err error)
+}
+
+// StaticSecrets is a [SecretSource] of fixed values, name → key → value, as
+// given by --secret flags or a secrets file. An OAuth token is looked up
+// under its secret name and token key (github_oauth.GITHUB_USER_TOKEN).
+type StaticSecrets map[string]map[string]string
+
+// Secret implements [SecretSource].
+func (s StaticSecrets) Secret(_ context.Context, name string) (map[string]string, bool, error) {
+	keys, ok := s[name]
+	return keys, ok, nil
+}
+
+// Token implements [SecretSource].
+func (s StaticSecrets) Token(_ context.Context, providerID, grantType string) (string, bool, error) {
+	d := &template.Secret{Kind: template.OAuthSecret, ProviderID: providerID, GrantType: grantType}
+	tok, ok := s[d.SecretName()][d.TokenKey()]
+	return tok, ok, nil
+}
+
+// Layered is a [SecretSource] that asks each source in turn; the first that
+// has the secret wins (flags before the store, for example).
+type Layered []SecretSource
+
+// Secret implements [SecretSource].
+func (l Layered) Secret(ctx context.Context, name string) (map[string]string, bool, error) {
+	for _, s := range l {
+		keys, ok, err := s.Secret(ctx, name)
+		if err != nil || ok {
+			return keys, ok, err
+		}
+	}
+	return nil, false, nil
+}
+
+// Token implements [SecretSource].
+func (l Layered) Token(ctx context.Context, providerID, grantType string) (string, bool, error) {
+	for _, s := range l {
+		tok, ok, err := s.Token(ctx, providerID, grantType)
+		if err != nil || ok {
+			return tok, ok, err
+		}
+	}
+	return "", false, nil
+}
+
+// MissingSecretsError lists every required secret a run lacks. It is
+// returned before the first step runs.
+type MissingSecretsError struct {
+	Action  string
+	Missing []MissingSecret
+}
+
+// MissingSecret is one secret, or one key of a secret, that is not set.
+type MissingSecret struct {
+	Name string // secret name, e.g. okta or github_oauth
+	Key  string // the missing key; "" when the whole secret is missing
+	// ProviderID and GrantType are set for an OAuth token.
+	ProviderID, GrantType string
+}
+
+func (e *MissingSecretsError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "missing secrets for %s:", e.Action)
+	for _, m := range e.Missing {
+		switch {
+		case m.ProviderID != "":
+			fmt.Fprintf(&b, "\n  %s.%s: no OAuth token for provider %s (%s)", m.Name, m.Key, m.ProviderID, m.GrantType)
+		case m.Key != "":
+			fmt.Fprintf(&b, "\n  %s.%s: key not set", m.Name, m.Key)
+		default:
+			fmt.Fprintf(&b, "\n  %s: secret not found", m.Name)
+		}
+	}
+	return b.String()
+}
+
+// declarations gathers the secrets a template may read: its own, those of
+// every action its steps call, recursively through nested templates. Two
+// declarations of the same secret merge; a secret is optional only if every
+// declaration says so.
+func (e *engine) declarations(t *template.Template) []*template.Secret {
+	seen := map[string]bool{}
+	merged := map[string]*template.Secret{}
+	var order []string
+	var visit func(decls []*template.Secret)
+	add := func(d *template.Secret) {
+		key := d.SecretName()
+		if d.Kind == template.OAuthSecret {
+			key += "/" + d.GrantType
+		}
+		if prev, ok := merged[key]; ok {
+			c := *prev
+			c.Optional = prev.Optional && d.Optional
+			c.Keys = union(prev.Keys, d.Keys)
+			c.OptionalKeys = union(prev.OptionalKeys, d.OptionalKeys)
+			merged[key] = &c
+			return
+		}
+		merged[key] = d
+		order = append(order, key)
+	}
+	var walk func(t *template.Template)
+	visit = func(decls []*template.Secret) {
+		for _, d := range decls {
+			add(d)
+		}
+	}
+	walk = func(t *template.Template) {
+		if seen[t.ID()] {
+			return
+		}
+		seen[t.ID()] = true
+		visit(t.Secrets)
+		for _, s := range t.Steps {
+			if child, ok := e.lookupTemplate(s.Action); ok {
+				walk(child)
+			} else if a, ok := e.actions.Lookup(s.Action); ok {
+				visit(a.Spec().Secrets)
+			}
+		}
+	}
+	walk(t)
+	out := make([]*template.Secret, len(order))
+	for i, k := range order {
+		out[i] = merged[k]
+	}
+	return out
+}
+
+func union(a, b []string) []string {
+	out := append([]string(nil), a...)
+	for _, s := range b {
+		found := false
+		for _, x := range out {
+			if x == s {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// secretSet is the SECRETS context of one run and what actions read
+// through [actions.Secrets].
+type secretSet struct {
+	m       *value.Map // name → *value.Map of key → string
+	oauth   []*template.Secret
+	aliases map[string]string
+	source  SecretSource
+	red     *Redactor
+}
+
+// Get implements actions.Secrets.
+func (s *secretSet) Get(name, key string) (string, bool) {
+	v, ok := s.m.Get(name)
+	if !ok {
+		return "", false
+	}
+	keys, _ := v.(*value.Map)
+	if keys == nil {
+		return "", false
+	}
+	val, ok := keys.Get(key)
+	str, isStr := val.(string)
+	return str, ok && isStr
+}
+
+// loadSecrets fetches every declared secret, failing with a
+// *MissingSecretsError that lists all the required ones that are missing.
+func loadSecrets(ctx context.Context, src SecretSource, red *Redactor, action string, decls []*template.Secret, aliases map[string]string) (*secretSet, error) {
+	set := &secretSet{m: value.NewMap(len(decls)), aliases: aliases, source: src, red: red}
+	var missing []MissingSecret
+	for _, d := range decls {
+		if d.Kind == template.OAuthSecret {
+			set.oauth = append(set.oauth, d)
+			continue
+		}
+		keys, found, err := src.Secret(ctx, d.Name)
+		if err != nil {
+			return nil, fmt.Errorf("reading secret %s: %w", d.Name, err)
+		}
+		if !found {
+			if !d.Optional {
+				missing = append(missing, MissingSecret{Name: d.Name})
+			}
+			continue
+		}
+		for _, k := range d.Keys {
+			if _, ok := keys[k]; !ok && !d.Optional {
+				missing = append(missing, MissingSecret{Name: d.Name, Key: k})
+			}
+		}
+		m := value.NewMap(len(d.Keys) + len(d.OptionalKeys))
+		for _, k := range append(append([]string(nil), d.Keys...), d.OptionalKeys...) {
+			if v, ok := keys[k]; ok {
+				m.Set(k, v)
+				red.AddSecret(v)
+			}
+		}
+		set.m.Set(d.Name, m)
+	}
+	more, err := set.refreshTokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	missing = append(missing, more...)
+	if len(missing) > 0 {
+		sort.SliceStable(missing, func(i, j int) bool { return missing[i].Name < missing[j].Name })
+		return nil, &MissingSecretsError{Action: action, Missing: missing}
+	}
+	return set, nil
+}
+
+// refreshTokens asks the source for a valid token of every OAuth
+// declaration (the source refreshes tokens about to expire) and returns the
+// required ones that are missing. It runs before every step.
+func (s *secretSet) refreshTokens(ctx context.Context) ([]MissingSecret, error) {
+	var missing []MissingSecret
+	for _, d := range s.oauth {
+		tok, found, err := s.source.Token(ctx, d.ProviderID, d.GrantType)
+		if err != nil {
+			return nil, fmt.Errorf("OAuth token for %s (%s): %w", d.ProviderID, d.GrantType, err)
+		}
+		name := d.SecretName()
+		var keys *value.Map
+		if v, ok := s.m.Get(name); ok {
+			keys = v.(*value.Map)
+		}
+		if !found {
+			if keys != nil {
+				keys.Delete(d.TokenKey())
+			}
+			if !d.Optional {
+				missing = append(missing, MissingSecret{Name: name, Key: d.TokenKey(), ProviderID: d.ProviderID, GrantType: d.GrantType})
+			}
+			continue
+		}
+		if keys == nil {
+			keys = value.NewMap(2)
+			s.m.Set(name, keys)
+		}
+		if old, ok := keys.Get(d.TokenKey()); !ok || old != tok {
+			keys.Set(d.TokenKey(), tok)
+			s.red.AddSecret(tok)
+		}
+	}
+	for alias, canonical := range s.aliases {
+		if _, taken := s.m.Get(alias); taken {
+			continue
+		}
+		if v, ok := s.m.Get(canonical); ok {
+			s.m.Set(alias, v)
+		}
+	}
+	return missing, nil
+}
+
+// noSecrets is the source of a run given none.
+type noSecrets struct{}
+
+func (noSecrets) Secret(context.Context, string) (map[string]string, bool, error) {
+	return nil, false, nil
+}
+
+func (noSecrets) Token(context.Context, string, string) (string, bool, error) {
+	return "", false, nil
+}

@@ -168,7 +168,7 @@ func (e *engine) runTop(ctx context.Context, t *template.Template, inputs *value
 	if err != nil {
 		return nil, err
 	}
-	secrets, err := loadSecrets(ctx, e.opts.Secrets, e.red, t.ID(), e.declarations(t), t.SecretAliases)
+	secrets, err := e.loadSecrets(ctx, t.ID(), e.declarations(t), t.SecretAliases)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (e *engine) runAction(ctx context.Context, a actions.Action, inputs *value.
 	if err != nil {
 		return nil, err
 	}
-	secrets, err := loadSecrets(ctx, e.opts.Secrets, e.red, spec.Name, spec.Secrets, nil)
+	secrets, err := e.loadSecrets(ctx, spec.Name, spec.Secrets, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -195,6 +195,23 @@ func (e *engine) runAction(ctx context.Context, a actions.Action, inputs *value.
 		return nil, e.wrapCancel(ctx, err)
 	}
 	return &Result{Value: v, Redactor: e.red}, nil
+}
+
+// loadSecrets loads the run's secrets; a dry run stands in placeholders
+// for the missing ones and says so in the log.
+func (e *engine) loadSecrets(ctx context.Context, action string, decls []*template.Secret, aliases map[string]string) (*secretSet, error) {
+	set, err := loadSecrets(ctx, e.opts.Secrets, e.red, action, decls, aliases, e.opts.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range set.placeholders {
+		name := m.Name
+		if m.Key != "" {
+			name += "." + m.Key
+		}
+		e.logger.Warn("dry run: secret not set, using a placeholder", "secret", name)
+	}
+	return set, nil
 }
 
 func (e *engine) actionEnv(secrets *secretSet, step string, retries *int) *actions.Env {

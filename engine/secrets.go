@@ -175,6 +175,8 @@ type secretSet struct {
 	aliases map[string]string
 	source  SecretSource
 	red     *Redactor
+	// placeholders are the missing secrets a dry run stands in for.
+	placeholders []MissingSecret
 }
 
 // Get implements actions.Secrets.
@@ -194,7 +196,10 @@ func (s *secretSet) Get(name, key string) (string, bool) {
 
 // loadSecrets fetches every declared secret, failing with a
 // *MissingSecretsError that lists all the required ones that are missing.
-func loadSecrets(ctx context.Context, src SecretSource, red *Redactor, action string, decls []*template.Secret, aliases map[string]string) (*secretSet, error) {
+//
+// With placeholders (a dry run), missing secrets get placeholder values
+// instead, listed in the set's placeholders.
+func loadSecrets(ctx context.Context, src SecretSource, red *Redactor, action string, decls []*template.Secret, aliases map[string]string, placeholders bool) (*secretSet, error) {
 	set := &secretSet{m: value.NewMap(len(decls)), aliases: aliases, source: src, red: red}
 	var missing []MissingSecret
 	for _, d := range decls {
@@ -231,6 +236,20 @@ func loadSecrets(ctx context.Context, src SecretSource, red *Redactor, action st
 		return nil, err
 	}
 	missing = append(missing, more...)
+	if len(missing) > 0 && placeholders {
+		for _, m := range missing {
+			keys := []string{m.Key}
+			if m.Key == "" {
+				keys = declaredKeys(decls, m.Name)
+			}
+			for _, k := range keys {
+				sub(set.m, m.Name).Set(k, "dry-run-"+m.Name+"-"+k)
+			}
+		}
+		set.placeholders = missing
+		set.oauth = nil // the placeholders stand in for the tokens
+		return set, nil
+	}
 	if len(missing) > 0 {
 		sort.SliceStable(missing, func(i, j int) bool { return missing[i].Name < missing[j].Name })
 		return nil, &MissingSecretsError{Action: action, Missing: missing}
@@ -291,4 +310,27 @@ func (noSecrets) Secret(context.Context, string) (map[string]string, bool, error
 
 func (noSecrets) Token(context.Context, string, string) (string, bool, error) {
 	return "", false, nil
+}
+
+// declaredKeys returns the required keys declared for the secret name.
+func declaredKeys(decls []*template.Secret, name string) []string {
+	var keys []string
+	for _, d := range decls {
+		if d.SecretName() == name {
+			keys = append(keys, d.Keys...)
+		}
+	}
+	return keys
+}
+
+// sub returns m[key] as a map, creating it when missing.
+func sub(m *value.Map, key string) *value.Map {
+	if v, ok := m.Get(key); ok {
+		if s, ok := v.(*value.Map); ok {
+			return s
+		}
+	}
+	s := value.NewMap(2)
+	m.Set(key, s)
+	return s
 }

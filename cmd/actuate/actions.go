@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/actuatehq/actuate/actions"
 	"github.com/actuatehq/actuate/expr/value"
 	"github.com/actuatehq/actuate/template"
 )
@@ -17,8 +19,9 @@ func init() {
 		summary: "list the actions templates provide, or show one",
 		usage: `  actuate actions list [--json] [--registry DIR]...
   actuate actions show NAME [--registry DIR]...`,
-		help: `list prints every action found in the registry folders: its name
-(namespace.name), title and source file, sorted by name. --json prints a JSON
+		help: `list prints every action: the templates found in the registry folders and
+the built-in actions (core.http_request, ...), with name, title and source
+file ("built-in" for actions compiled into actuate), sorted by name. --json prints a JSON
 array of {"name", "title", "file"} objects instead.
 
 show prints one action: its description, each input with its type, default
@@ -81,7 +84,32 @@ func loadRegistry(e *env, paths []string) *template.Registry {
 	return reg
 }
 
+// entry is one action of the listing: a template or a Go action.
+type entry struct {
+	name, title, description, docURL, source, deprecated string
+	inputs                                               []*template.Input
+	secrets                                              []*template.Secret
+}
+
+// entries lists the templates and the registered Go actions, by name.
+func entries(reg *template.Registry) []entry {
+	var out []entry
+	for _, t := range reg.Templates() {
+		out = append(out, entry{t.ID(), t.Title, t.Description, t.DocURL, t.File, t.Deprecated, t.Inputs, t.Secrets})
+	}
+	for _, a := range actions.Default.All() {
+		s := a.Spec()
+		if _, shadowed := reg.Lookup(s.Name); shadowed {
+			continue
+		}
+		out = append(out, entry{s.Name, s.Title, s.Description, s.DocURL, "built-in", "", s.Inputs, s.Secrets})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
 func listActions(e *env, reg *template.Registry, asJSON bool) int {
+	all := entries(reg)
 	if asJSON {
 		type row struct {
 			Name  string `json:"name"`
@@ -89,8 +117,8 @@ func listActions(e *env, reg *template.Registry, asJSON bool) int {
 			File  string `json:"file"`
 		}
 		rows := []row{}
-		for _, t := range reg.Templates() {
-			rows = append(rows, row{t.ID(), t.Title, t.File})
+		for _, a := range all {
+			rows = append(rows, row{a.name, a.title, a.source})
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetEscapeHTML(false)
@@ -98,44 +126,49 @@ func listActions(e *env, reg *template.Registry, asJSON bool) int {
 		_ = enc.Encode(rows)
 		return exitOK
 	}
-	if reg.Len() == 0 {
-		e.errorf("no actions found; add template folders with --registry DIR or ACTUATE_REGISTRY")
-		return exitOK
-	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tTITLE\tSOURCE")
-	for _, t := range reg.Templates() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.ID(), t.Title, t.File)
+	for _, a := range all {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", a.name, a.title, a.source)
 	}
 	_ = tw.Flush()
+	if reg.Len() == 0 {
+		e.errorf("note: no templates loaded; add template folders with --registry DIR or ACTUATE_REGISTRY")
+	}
 	return exitOK
 }
 
 func showAction(e *env, reg *template.Registry, name string) int {
-	t, ok := reg.Lookup(name)
-	if !ok {
+	var a *entry
+	for _, x := range entries(reg) {
+		if x.name == name {
+			a = &x
+			break
+		}
+	}
+	if a == nil {
 		e.errorf("actions show: no action named %q; run \"actuate actions list\" to see the names", name)
 		return exitUsage
 	}
 	w := e.stdout
-	fmt.Fprintf(w, "%s: %s\n", t.ID(), t.Title)
-	if t.Description != "" {
-		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(t.Description))
+	fmt.Fprintf(w, "%s: %s\n", a.name, a.title)
+	if a.description != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(a.description))
 	}
 	fmt.Fprintln(w)
-	if t.Deprecated != "" {
-		fmt.Fprintf(w, "Deprecated: %s\n", t.Deprecated)
+	if a.deprecated != "" {
+		fmt.Fprintf(w, "Deprecated: %s\n", a.deprecated)
 	}
-	fmt.Fprintf(w, "Source: %s\n", t.File)
-	if t.DocURL != "" {
-		fmt.Fprintf(w, "Docs:   %s\n", t.DocURL)
+	fmt.Fprintf(w, "Source: %s\n", a.source)
+	if a.docURL != "" {
+		fmt.Fprintf(w, "Docs:   %s\n", a.docURL)
 	}
 	fmt.Fprintln(w, "\nInputs:")
-	if len(t.Inputs) == 0 {
+	if len(a.inputs) == 0 {
 		fmt.Fprintln(w, "  (none)")
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, in := range t.Inputs {
+	for _, in := range a.inputs {
 		need := "required"
 		if in.HasDefault {
 			text, err := value.MarshalJSON(in.Default)
@@ -152,10 +185,10 @@ func showAction(e *env, reg *template.Registry, name string) int {
 	}
 	_ = tw.Flush()
 	fmt.Fprintln(w, "\nSecrets:")
-	if len(t.Secrets) == 0 {
+	if len(a.secrets) == 0 {
 		fmt.Fprintln(w, "  (none)")
 	}
-	for _, s := range t.Secrets {
+	for _, s := range a.secrets {
 		fmt.Fprintf(w, "  %s\n", s)
 	}
 	return exitOK

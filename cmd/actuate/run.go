@@ -1,0 +1,471 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/actuatehq/actuate/actions"
+	"github.com/actuatehq/actuate/engine"
+	"github.com/actuatehq/actuate/expr/value"
+	"github.com/actuatehq/actuate/template"
+)
+
+func init() {
+	commands = append(commands, &command{
+		name:    "run",
+		summary: "run a template or action and print its result as JSON",
+		usage: `  actuate run ACTION|FILE [-i key=value]... [--inputs FILE] [--registry DIR]...
+              [--secret NAME.KEY=VALUE]... [--secrets-file FILE]
+              [--var NAME.KEY=VALUE]... [--vars-file FILE]
+              [--dry-run] [--show-secrets] [--quiet] [--log-format text|json]`,
+		help: `Runs a template file, or an action by name (a template from the registry
+folders, or a built-in action such as core.http_request), and prints its
+result as JSON on standard output, and nothing else there. Progress, one
+line per step, and logs go to standard error.
+
+  actuate run testdata/templates/github/list_repos.yml -i owner=actuatehq --dry-run
+  actuate run tools.okta.get_user --registry templates -i user_id=00u1 \
+      --secret okta.OKTA_API_TOKEN=@token.txt --var okta.base_url=https://acme.okta.com
+
+Inputs: -i key=value is converted to the type the template declares for key
+(text for str, numbers and booleans parsed, JSON for lists and dicts);
+key=@file reads the value from a file. --inputs FILE reads a JSON or YAML
+mapping; -i flags win over it.
+
+Secrets and variables: --secret NAME.KEY=VALUE (VALUE=@file reads a file)
+and --secrets-file FILE (a mapping name -> key -> value); --var and
+--vars-file likewise fill VARS. A template sees only the secrets it and the
+actions it calls declare; a missing required secret stops the run before the
+first step.
+
+Values derived from secrets are shown as *** in the result, progress, logs
+and errors, unless --show-secrets is given (the result only).
+
+--dry-run sends nothing: each HTTP step prints the request it would send
+(secrets masked) and returns {"status_code": 200, "headers": {}, "data":
+null}; missing secrets get placeholder values, so a template can be checked
+end to end with no account and no network.
+
+Exit status: 0 success, 1 the run failed, 2 bad usage, template or input,
+130 interrupted.
+`,
+		run: runRun,
+	})
+}
+
+type runFlags struct {
+	inputs, secrets, vars      listFlag
+	inputsFile                 string
+	secretsFile, varsFile      string
+	registry                   listFlag
+	dryRun, showSecrets, quiet bool
+	logFormat                  string
+}
+
+func runRun(ctx context.Context, e *env, args []string) int {
+	c := lookupCommand("run")
+	fs := newFlags(c)
+	var f runFlags
+	fs.Var(&f.inputs, "i", "an input `key=value` (repeatable)")
+	fs.StringVar(&f.inputsFile, "inputs", "", "a JSON or YAML `file` of inputs")
+	fs.Var(&f.registry, "registry", "a `folder` of templates (repeatable)")
+	fs.Var(&f.secrets, "secret", "a secret `NAME.KEY=VALUE` (repeatable)")
+	fs.StringVar(&f.secretsFile, "secrets-file", "", "a JSON or YAML `file` of secrets: name -> key -> value")
+	fs.Var(&f.vars, "var", "a variable `NAME.KEY=VALUE` (repeatable)")
+	fs.StringVar(&f.varsFile, "vars-file", "", "a JSON or YAML `file` of variables: name -> key -> value")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "send nothing; show the requests HTTP steps would send")
+	fs.BoolVar(&f.showSecrets, "show-secrets", false, "print the result without masking secrets")
+	fs.BoolVar(&f.quiet, "quiet", false, "print no progress")
+	fs.StringVar(&f.logFormat, "log-format", "text", "`text` for people, json for machines")
+	rest, code := parseFlags(c, e, fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(rest) != 1 {
+		e.errorf("run: name one action or template file, e.g. actuate run testdata/templates/github/list_repos.yml; run \"actuate run --help\" for usage")
+		return exitUsage
+	}
+	if f.logFormat != "text" && f.logFormat != "json" {
+		e.errorf("run: --log-format must be text or json, not %q", f.logFormat)
+		return exitUsage
+	}
+
+	templates := loadRegistry(e, registryPaths(e, f.registry))
+	target := rest[0]
+	var tpl *template.Template
+	var decls []*template.Input
+	switch {
+	case isFilePath(target):
+		t, ds := template.Load(target)
+		for _, d := range ds {
+			fmt.Fprintln(e.stderr, d.String())
+			if s := d.Snippet(); s != "" {
+				fmt.Fprintln(e.stderr, s)
+			}
+		}
+		if ds.HasErrors() {
+			return exitUsage
+		}
+		tpl, decls = t, t.Inputs
+	default:
+		if t, ok := templates.Lookup(target); ok {
+			tpl, decls = t, t.Inputs
+		} else if a, ok := actions.Default.Lookup(target); ok {
+			decls = a.Spec().Inputs
+		} else {
+			e.errorf("run: %v", (&engine.NotFoundError{Name: target}).Error())
+			return exitUsage
+		}
+	}
+
+	inputs, err := collectInputs(&f, decls)
+	if err != nil {
+		e.errorf("run: %v", err)
+		return exitUsage
+	}
+	secrets, err := collectSecrets(&f)
+	if err != nil {
+		e.errorf("run: %v", err)
+		return exitUsage
+	}
+	vars, err := collectVars(&f)
+	if err != nil {
+		e.errorf("run: %v", err)
+		return exitUsage
+	}
+
+	progress := newProgress(e.stderr, f.quiet, f.logFormat)
+	opts := engine.Options{
+		Templates: templates,
+		Secrets:   secrets,
+		Vars:      vars,
+		Logger:    progress.logger,
+		Events:    progress.event,
+		DryRun:    f.dryRun,
+	}
+	var res *engine.Result
+	if tpl != nil {
+		res, err = engine.RunTemplate(ctx, tpl, inputs, opts)
+	} else {
+		res, err = engine.Run(ctx, target, inputs, opts)
+	}
+	progress.finish()
+	if err != nil {
+		return reportRunError(e, err)
+	}
+	out := res.Redacted()
+	if f.showSecrets {
+		out = res.Value
+	}
+	text, err := value.MarshalJSON(out)
+	if err != nil {
+		e.errorf("run: the result cannot be written as JSON: %v", err)
+		return exitFailed
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, text, "", "  ") != nil {
+		pretty.Reset()
+		pretty.Write(text)
+	}
+	pretty.WriteByte('\n')
+	_, _ = e.stdout.Write(pretty.Bytes())
+	return exitOK
+}
+
+// isFilePath tells a template file from an action name.
+func isFilePath(s string) bool {
+	return strings.HasSuffix(s, ".yml") || strings.HasSuffix(s, ".yaml") || strings.ContainsRune(s, os.PathSeparator)
+}
+
+// reportRunError prints a run's error and returns the exit code for it.
+func reportRunError(e *env, err error) int {
+	var (
+		inputErr   *template.InputError
+		missingErr *engine.MissingSecretsError
+		notFound   *engine.NotFoundError
+		diags      template.Diagnostics
+	)
+	switch {
+	case errors.Is(err, context.Canceled):
+		e.errorf("run cancelled")
+		return 130
+	case errors.As(err, &inputErr), errors.As(err, &notFound), errors.As(err, &diags):
+		e.errorf("%v", err)
+		return exitUsage
+	case errors.As(err, &missingErr):
+		e.errorf("%v\nset them with --secret NAME.KEY=VALUE or --secrets-file FILE (OAuth tokens: --secret <provider>_oauth.<PROVIDER>_USER_TOKEN=...)", err)
+		return exitUsage
+	}
+	e.errorf("%v", err)
+	return exitFailed
+}
+
+// collectInputs merges --inputs and -i into the inputs map, converting
+// each -i text to the declared type of its input.
+func collectInputs(f *runFlags, decls []*template.Input) (*value.Map, error) {
+	inputs := value.NewMap(len(f.inputs))
+	if f.inputsFile != "" {
+		m, err := readMapFile(f.inputsFile, "--inputs")
+		if err != nil {
+			return nil, err
+		}
+		inputs = m
+	}
+	for _, a := range f.inputs {
+		key, val, err := splitAssignment(a, "-i", "key=value")
+		if err != nil {
+			return nil, err
+		}
+		text, err := readText(val)
+		if err != nil {
+			return nil, fmt.Errorf("-i %s: %v", key, err)
+		}
+		inputs.Set(key, inputValue(text, declaredType(decls, key)))
+	}
+	return inputs, nil
+}
+
+func declaredType(decls []*template.Input, name string) *template.Type {
+	for _, in := range decls {
+		if in.Name == name {
+			return in.Type
+		}
+	}
+	return nil
+}
+
+// inputValue converts command-line text for an input of type t: text
+// stays text when the type takes a string; otherwise JSON is parsed
+// (numbers, booleans, null, lists, dicts) and the type's coercion does the
+// rest.
+func inputValue(text string, t *template.Type) any {
+	if t == nil || acceptsText(t) {
+		return text
+	}
+	if v, err := value.ParseJSON([]byte(text)); err == nil {
+		return v
+	}
+	return text
+}
+
+func acceptsText(t *template.Type) bool {
+	switch t.Kind {
+	case template.KindStr, template.KindAny, template.KindEnum:
+		return true
+	case template.KindUnion:
+		for _, m := range t.Members {
+			if m.Kind == template.KindStr || m.Kind == template.KindEnum {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// readMapFile reads a JSON or YAML file holding a mapping.
+func readMapFile(path, flagName string) (*value.Map, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", flagName, err)
+	}
+	v, err := decodeData(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %v", flagName, path, err)
+	}
+	m, ok := v.(*value.Map)
+	if !ok {
+		return nil, fmt.Errorf("%s %s: the file must hold a mapping", flagName, path)
+	}
+	return m, nil
+}
+
+// collectSecrets reads --secrets-file and --secret into a secret source.
+func collectSecrets(f *runFlags) (engine.SecretSource, error) {
+	out := engine.StaticSecrets{}
+	if f.secretsFile != "" {
+		m, err := readMapFile(f.secretsFile, "--secrets-file")
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range m.Keys() {
+			v, _ := m.Get(name)
+			keys, ok := v.(*value.Map)
+			if !ok {
+				return nil, fmt.Errorf("--secrets-file %s: %s must be a mapping of keys to values", f.secretsFile, name)
+			}
+			out[name] = map[string]string{}
+			for _, k := range keys.Keys() {
+				kv, _ := keys.Get(k)
+				out[name][k] = value.Str(kv)
+			}
+		}
+	}
+	for _, a := range f.secrets {
+		name, key, val, err := splitNamed(a, "--secret")
+		if err != nil {
+			return nil, err
+		}
+		text, err := readText(val)
+		if err != nil {
+			return nil, fmt.Errorf("--secret %s.%s: %v", name, key, err)
+		}
+		if out[name] == nil {
+			out[name] = map[string]string{}
+		}
+		out[name][key] = strings.TrimRight(text, "\n")
+	}
+	return out, nil
+}
+
+// collectVars reads --vars-file and --var into the VARS context.
+func collectVars(f *runFlags) (*value.Map, error) {
+	vars := value.NewMap(len(f.vars))
+	if f.varsFile != "" {
+		m, err := readMapFile(f.varsFile, "--vars-file")
+		if err != nil {
+			return nil, err
+		}
+		vars = m
+	}
+	for _, a := range f.vars {
+		name, key, val, err := splitNamed(a, "--var")
+		if err != nil {
+			return nil, err
+		}
+		v, err := readValue(val)
+		if err != nil {
+			return nil, fmt.Errorf("--var %s.%s: %v", name, key, err)
+		}
+		sub(vars, name).Set(key, v)
+	}
+	return vars, nil
+}
+
+// progress shows a run's steps on stderr: one line per step, redrawn in
+// place on a terminal; JSON log records with --log-format json.
+type progress struct {
+	mu       sync.Mutex
+	w        io.Writer
+	terminal bool
+	quiet    bool
+	json     bool
+	pending  bool // a "running" line awaits its result (terminal only)
+	logger   *slog.Logger
+}
+
+func newProgress(w io.Writer, quiet bool, format string) *progress {
+	p := &progress{w: w, quiet: quiet, json: format == "json"}
+	if f, ok := w.(*os.File); ok {
+		p.terminal = isTerminal(f)
+	}
+	if p.json {
+		p.logger = slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	} else {
+		p.logger = slog.New(&humanHandler{w: lockedWriter{p}, level: slog.LevelWarn})
+	}
+	return p
+}
+
+type lockedWriter struct{ p *progress }
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.p.mu.Lock()
+	defer l.p.mu.Unlock()
+	l.p.clearPending()
+	return l.p.w.Write(b)
+}
+
+func (p *progress) clearPending() {
+	if p.pending {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.pending = false
+	}
+}
+
+func (p *progress) event(ev engine.Event) {
+	if ev.Kind == engine.DryRunRequest {
+		p.dryRun(ev)
+		return
+	}
+	if p.quiet {
+		return
+	}
+	if p.json {
+		attrs := []any{"step", ev.Step, "action", ev.StepAction, "template", ev.Action, "status", ev.Kind.String()}
+		if ev.Kind != engine.StepStarted {
+			attrs = append(attrs, "duration_ms", ev.Duration.Milliseconds())
+		}
+		if ev.StatusCode != 0 {
+			attrs = append(attrs, "http_status", ev.StatusCode)
+		}
+		if ev.Err != "" {
+			attrs = append(attrs, "error", ev.Err)
+		}
+		p.logger.Info("step", attrs...)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	indent := strings.Repeat("  ", ev.Depth)
+	switch ev.Kind {
+	case engine.StepStarted:
+		if p.terminal {
+			p.clearPending()
+			fmt.Fprintf(p.w, "%s… %s (%s)", indent, ev.Step, ev.StepAction)
+			p.pending = true
+		}
+	case engine.StepSucceeded, engine.StepFailed:
+		p.clearPending()
+		mark := "ok  "
+		if ev.Kind == engine.StepFailed {
+			mark = "FAIL"
+		}
+		line := fmt.Sprintf("%s%s %s (%s) %s", indent, mark, ev.Step, ev.StepAction, ev.Duration.Round(time.Millisecond))
+		if ev.StatusCode != 0 {
+			line += fmt.Sprintf(" HTTP %d", ev.StatusCode)
+		}
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+// dryRun shows the request a dry run did not send.
+func (p *progress) dryRun(ev engine.Event) {
+	r := ev.Request
+	if p.json {
+		p.logger.Info("dry run", "step", ev.Step, "method", r.Method, "url", r.URL, "headers", r.Headers, "body", r.Body)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearPending()
+	fmt.Fprintf(p.w, "dry run: %s would send %s %s\n", ev.Step, r.Method, r.URL)
+	names := make([]string, 0, len(r.Headers))
+	for k := range r.Headers {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range r.Headers[k] {
+			fmt.Fprintf(p.w, "  %s: %s\n", k, v)
+		}
+	}
+	if r.Body != "" {
+		fmt.Fprintf(p.w, "  body: %s\n", r.Body)
+	}
+}
+
+func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearPending()
+}

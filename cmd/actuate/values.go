@@ -1,0 +1,101 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/actuatehq/actuate/expr/fn"
+	"github.com/actuatehq/actuate/expr/value"
+)
+
+func collectStrings(v any, out *[]string) {
+	switch x := v.(type) {
+	case string:
+		*out = append(*out, x)
+	case []any:
+		for _, it := range x {
+			collectStrings(it, out)
+		}
+	case *value.Map:
+		x.Range(func(_ string, it any) bool {
+			collectStrings(it, out)
+			return true
+		})
+	}
+}
+
+// sub returns m[key] as a map, creating it when missing.
+func sub(m *value.Map, key string) *value.Map {
+	if v, ok := m.Get(key); ok {
+		if s, ok := v.(*value.Map); ok {
+			return s
+		}
+	}
+	s := value.NewMap(4)
+	m.Set(key, s)
+	return s
+}
+
+// splitAssignment splits "key=value".
+func splitAssignment(s, flagName, form string) (string, string, error) {
+	key, val, ok := strings.Cut(s, "=")
+	if !ok || key == "" {
+		return "", "", fmt.Errorf("%s %q: write %s", flagName, s, form)
+	}
+	return key, val, nil
+}
+
+// splitNamed splits "NAME.KEY=VALUE".
+func splitNamed(s, flagName string) (string, string, string, error) {
+	lhs, val, err := splitAssignment(s, flagName, "NAME.KEY=VALUE")
+	if err != nil {
+		return "", "", "", err
+	}
+	name, key, ok := strings.Cut(lhs, ".")
+	if !ok || name == "" || key == "" {
+		return "", "", "", fmt.Errorf("%s %q: write NAME.KEY=VALUE, e.g. okta.OKTA_API_TOKEN=...", flagName, lhs)
+	}
+	return name, key, val, nil
+}
+
+// readText returns the text of a flag value, reading @file.
+func readText(val string) (string, error) {
+	if path, ok := strings.CutPrefix(val, "@"); ok {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return "", err
+		}
+		return string(data), nil
+	}
+	return val, nil
+}
+
+// readValue reads a flag value as JSON when it parses as JSON, as text
+// otherwise.
+func readValue(val string) (any, error) {
+	text, err := readText(val)
+	if err != nil {
+		return nil, err
+	}
+	if v, err := value.ParseJSON([]byte(text)); err == nil {
+		return v, nil
+	}
+	return text, nil
+}
+
+// decodeData decodes a JSON or YAML document into values.
+func decodeData(data []byte) (any, error) {
+	if v, err := value.ParseJSON(data); err == nil {
+		return v, nil
+	}
+	v, err := fn.ParseYAML(string(data))
+	if err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "deserialize_yaml: "))
+	}
+	if v == nil {
+		return value.NewMap(0), nil
+	}
+	return v, nil
+}

@@ -689,16 +689,27 @@ func (p *parser) parseCall() (node, *Error) {
 
 // suggestFunction returns "; did you mean 'x'?" for a near miss.
 func suggestFunction(name string) string {
-	best, bestDist := "", 3
+	names := make([]string, 0, 160)
 	for _, f := range fn.All() {
-		if d := editDistance(name, f.Name); d < bestDist {
-			best, bestDist = f.Name, d
+		names = append(names, f.Name)
+	}
+	if best := Nearest(name, names); best != "" {
+		return fmt.Sprintf("; did you mean '%s'?", best)
+	}
+	return ""
+}
+
+// Nearest returns the candidate closest to got by edit distance when it is
+// close enough to be a likely typo (at most two edits), else "". Messages
+// use it for "did you mean ...?" hints.
+func Nearest(got string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		if d := editDistance(got, c); d < bestDist {
+			best, bestDist = c, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean '%s'?", best)
+	return best
 }
 
 func editDistance(a, b string) int {

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/actuatehq/actuate/expr"
 )
 
 // Load reads the template file at path and checks it. See [Parse].
@@ -197,36 +199,10 @@ func (l *loader) fields(m *yaml.Node, where string, allowed []string) map[string
 // suggest returns "; did you mean X?" for a near miss, else the list of
 // allowed keys.
 func suggest(got string, allowed []string) string {
-	best, bestDist := "", 3
-	for _, a := range allowed {
-		if d := editDistance(strings.ToLower(got), a); d < bestDist {
-			best, bestDist = a, d
-		}
-	}
-	if best != "" {
+	if best := expr.Nearest(strings.ToLower(got), allowed); best != "" {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
 	return "; expected one of: " + strings.Join(allowed, ", ")
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func contains(list []string, s string) bool {

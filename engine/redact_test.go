@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"testing"
+
+	"github.com/actuatehq/actuate/expr/value"
+)
+
+func TestRedactorForms(t *testing.T) {
+	t.Parallel()
+	r := NewRedactor()
+	r.AddSecret(`p@ss/w"rd`)
+	r.AddSecret("x") // too short to mask
+	cases := []struct{ in, want string }{
+		{`token p@ss/w"rd here`, "token *** here"},
+		{"b64 cEBzcy93InJk", "b64 ***"},                 // base64
+		{"b64url cEBzcy93InJk", "b64url ***"},           // same bytes, same text
+		{"query p%40ss%2Fw%22rd", "query ***"},          // url.QueryEscape
+		{"path p@ss%2Fw%22rd", "path ***"},              // url.PathEscape
+		{`json {"k":"p@ss/w\"rd"}`, `json {"k":"***"}`}, // JSON escaping
+		{"x marks the spot", "x marks the spot"},
+	}
+	for _, c := range cases {
+		if got := r.String(c.in); got != c.want {
+			t.Errorf("String(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestRedactorLongestFirstAndValues(t *testing.T) {
+	t.Parallel()
+	r := NewRedactor()
+	r.AddSecret("abc")
+	r.AddSecret("abcdef")
+	if got := r.String("abcdef abc"); got != "*** ***" {
+		t.Errorf("got %q", got)
+	}
+	v := value.MapOf("list", []any{"abc", 1, nil}, "abcdef", value.MapOf("k", "zabcdefz"))
+	got, _ := value.MarshalJSON(r.Value(v))
+	if string(got) != `{"list":["***",1,null],"***":{"k":"z***z"}}` {
+		t.Errorf("Value = %s", got)
+	}
+	var nilRedactor *Redactor
+	if nilRedactor.String("abc") != "abc" {
+		t.Error("nil redactor changed text")
+	}
+}
+
+func TestRedactingLogHandler(t *testing.T) {
+	t.Parallel()
+	r := NewRedactor()
+	r.AddSecret("s3cr3t")
+	var buf bytes.Buffer
+	log := slog.New(&redactingHandler{inner: slog.NewTextHandler(&buf, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}), r: r})
+	log.With("base", "with s3cr3t").Warn("retrying s3cr3t", "url", "https://x/?k=s3cr3t", "err", errors.New("bad s3cr3t"), slog.Group("g", "v", "s3cr3t"), "n", 3)
+	want := `level=WARN msg="retrying ***" base="with ***" url="https://x/?k=***" err="bad ***" g.v=*** n=3` + "\n"
+	if buf.String() != want {
+		t.Errorf("log:\n%s\nwant:\n%s", buf.String(), want)
+	}
+}

@@ -186,6 +186,17 @@ func (l *loader) checkInterpolation(t *Template, n *Node, e *expr.Expr) {
 // line by line; other multi-line forms are aligned character by character
 // with the source.
 func (l *loader) offsetPos(n *Node, off int) Pos {
+	return nodeOffsetPos(l.lines, n, off)
+}
+
+// Position returns the place in the template file of the character at
+// byte offset off of the string node n (an expression error's offset).
+func (t *Template) Position(n *Node, off int) Pos {
+	return nodeOffsetPos(t.lines, n, off)
+}
+
+func nodeOffsetPos(lines []string, n *Node, off int) Pos {
+	l := &loader{lines: lines}
 	s, _ := n.Value.(string)
 	if off < 0 || off > len(s) || !n.Pos.IsValid() {
 		return n.Pos

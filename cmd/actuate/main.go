@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+
+	_ "github.com/actuatehq/actuate/actions/builtin" // core.http_request, core.transform.*, ...
 )
 
 // Exit codes, as DESIGN.md fixes them.

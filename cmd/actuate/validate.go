@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/actuatehq/actuate/engine"
 	"github.com/actuatehq/actuate/template"
 )
 
@@ -15,7 +16,10 @@ func init() {
 		usage:   "  actuate validate [--json] [--strict] PATH...",
 		help: `Loads every template file named, and every *.yml and *.yaml file under the
 folders named (skipping names that start with "." or "_" and *.test.yaml
-case files), and reports every problem found, not only the first:
+case files), and reports every problem found, not only the first: YAML and
+schema errors, input types, expressions (syntax, functions, the inputs,
+earlier steps and secrets they read), and each step's action and arguments
+against the action it calls:
 
   file:line:col: message
       the source line
@@ -50,7 +54,12 @@ func runValidate(_ context.Context, e *env, args []string) int {
 		e.errorf("validate: name at least one template file or folder, e.g. actuate validate testdata/templates")
 		return exitUsage
 	}
-	_, results := template.LoadPaths(paths...)
+	reg, results := template.LoadPaths(paths...)
+	for i := range results {
+		if t := results[i].Template; t != nil && !results[i].Diags.HasErrors() {
+			results[i].Diags = append(results[i].Diags, engine.Check(t, reg, nil)...)
+		}
+	}
 	failed := 0
 	for _, r := range results {
 		ok := r.OK(*strict)

@@ -161,6 +161,15 @@ func ISODuration(d time.Duration) string {
 // document order, integers without a fraction or exponent become int, other
 // numbers float64.
 func ParseJSON(data []byte) (any, error) {
+	if v, ok := parseFast(data); ok {
+		return v, nil
+	}
+	return parseTokens(data)
+}
+
+// parseTokens decodes through encoding/json's token API: the reference
+// for errors and corner cases, used when parseFast declines.
+func parseTokens(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	v, err := decodeJSON(dec)

@@ -1,0 +1,620 @@
+package httpaction
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/actuatehq/actuate/actions"
+	"github.com/actuatehq/actuate/expr/value"
+)
+
+var req = requestAction{}
+
+func TestRegistered(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"core.http_request"} {
+		a, ok := actions.Default.Lookup(name)
+		if !ok {
+			t.Fatalf("%s is not registered", name)
+		}
+		if a.Spec().Name != name {
+			t.Errorf("spec name %q", a.Spec().Name)
+		}
+	}
+}
+
+func TestRequestSpecDefaults(t *testing.T) {
+	t.Parallel()
+	got := args(t, req, "url", "http://x", "method", "GET")
+	want := `{"url":"http://x","method":"GET","headers":null,"params":null,"payload":null,"content":null,` +
+		`"form_data":null,"files":null,"auth":null,"timeout":10.0,"follow_redirects":false,"max_redirects":20,` +
+		`"ignore_status_codes":null,"base64_encode_data":false,"verify_ssl":true}`
+	if s := jsonText(t, got); s != want {
+		t.Errorf("defaults:\n got %s\nwant %s", s, want)
+	}
+	s := req.Spec()
+	if len(s.Secrets) != 2 || s.Secrets[0].Name != "mtls" || s.Secrets[0].SecretType != "mtls" || !s.Secrets[0].Optional ||
+		s.Secrets[1].Name != "ca_cert" || s.Secrets[1].SecretType != "ca_cert" || !s.Secrets[1].Optional {
+		t.Errorf("secrets: %+v %+v", s.Secrets[0], s.Secrets[1])
+	}
+	if _, err := req.Spec().Validate(value.MapOf("url", "http://x", "method", "get")); err == nil {
+		t.Error("lowercase method accepted")
+	}
+}
+
+func TestRequestResult(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		noDate(w)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Add("X-Multi", "a")
+		w.Header().Add("X-Multi", "b")
+		w.Header()["x-lower"] = []string{"l"}
+		w.Write([]byte(`{"z": 1, "a": [1, 2.5, "s", null, true], "m": {"k": "v"}}`))
+	}))
+	t.Cleanup(srv.Close)
+	got, err := run(t, req, nil, "url", srv.URL, "method", "GET")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"status_code":200,"headers":{"content-length":"57","content-type":"application/json; charset=utf-8",` +
+		`"x-lower":"l","x-multi":"a, b"},"data":{"z":1,"a":[1,2.5,"s",null,true],"m":{"k":"v"}}}`
+	if s := jsonText(t, got); s != want {
+		t.Errorf("\n got %s\nwant %s", s, want)
+	}
+}
+
+func TestRequestData(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		status      int
+		contentType string
+		body        string
+		base64      bool
+		method      string
+		want        string // JSON of data
+		wantErr     string
+	}{
+		{name: "json", status: 200, contentType: "application/json", body: `[1, {"b": 2, "a": 1}]`, want: `[1,{"b":2,"a":1}]`},
+		{name: "no content", status: 204, contentType: "application/json", want: `null`},
+		{name: "base64", status: 200, contentType: "application/json", body: "\x00\xffhi", base64: true, want: `"AP9oaQ=="`},
+		{name: "text", status: 200, contentType: "text/plain", body: "héllo", want: `"héllo"`},
+		{name: "no content type", status: 200, body: "plain", want: `"plain"`},
+		{name: "vnd json is text", status: 200, contentType: "application/vnd.api+json", body: `{"a":1}`, want: `"{\"a\":1}"`},
+		{name: "latin-1", status: 200, contentType: "text/plain; charset=iso-8859-1", body: "caf\xe9", want: `"café"`},
+		{name: "invalid utf-8", status: 200, contentType: "text/plain", body: "a\xffb", want: "\"a\ufffdb\""},
+		{name: "head", method: "HEAD", status: 200, contentType: "application/json", body: `{"a":1}`, want: `""`},
+		{name: "redirect status is a result", status: 302, contentType: "text/plain", body: "moved", want: `"moved"`},
+		{name: "invalid json", status: 200, contentType: "application/json", body: `{"a":`,
+			wantErr: "the response from URL has Content-Type application/json but its body is not valid JSON: invalid JSON: unexpected end of input"},
+		{name: "empty json", status: 200, contentType: "application/json",
+			wantErr: "the response from URL has Content-Type application/json but its body is not valid JSON: invalid JSON: unexpected end of input"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.contentType != "" {
+					w.Header().Set("Content-Type", tc.contentType)
+				} else {
+					w.Header()["Content-Type"] = nil
+				}
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			}))
+			t.Cleanup(srv.Close)
+			method := tc.method
+			if method == "" {
+				method = "GET"
+			}
+			got, err := run(t, req, nil, "url", srv.URL+"/p", "method", method, "base64_encode_data", tc.base64)
+			if tc.wantErr != "" {
+				want := strings.ReplaceAll(tc.wantErr, "URL", srv.URL+"/p")
+				if err == nil || err.Error() != want {
+					t.Fatalf("error:\n got %v\nwant %s", err, want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := got.(*value.Map)
+			if sc, _ := m.Get("status_code"); sc != tc.status {
+				t.Errorf("status_code %v", sc)
+			}
+			data, _ := m.Get("data")
+			if s := jsonText(t, data); s != tc.want {
+				t.Errorf("data:\n got %s\nwant %s", s, tc.want)
+			}
+		})
+	}
+}
+
+func TestRequestBuilding(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(echo))
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		name    string
+		url     string
+		args    []any
+		want    string // JSON of the echo
+		wantErr string
+	}{
+		{
+			name: "defaults",
+			want: `{"body":"","headers":{"Accept":"*/*"},"method":"GET","uri":"/p"}`,
+		},
+		{
+			name: "params merged into the query",
+			url:  "/p?a=1&b=2&b=22&keep=x%20y",
+			args: []any{"params", value.MapOf("b", 3, "c", []any{1, "two", nil}, "d", nil, "e", true, "f", false,
+				"g", 1.5, "h", "sp ace&=", "keep", nil)},
+			want: `{"body":"","headers":{"Accept":"*/*"},"method":"GET",` +
+				`"uri":"/p?a=1&b=3&keep=x+y&c=1&c=two&c=&e=true&f=false&g=1.5&h=sp+ace%26%3D"}`,
+		},
+		{
+			name: "headers, null dropped, accept overridden",
+			args: []any{"method", "DELETE", "headers", value.MapOf("X-Keep", "k", "X-Drop", nil, "accept", "application/xml")},
+			want: `{"body":"","headers":{"Accept":"application/xml","X-Keep":"k"},"method":"DELETE","uri":"/p"}`,
+		},
+		{
+			name: "json payload keeps key order",
+			args: []any{"method", "POST", "payload", value.MapOf("z", 1, "a", []any{1.0, "é", nil}, "m", value.MapOf("y", true, "b", false))},
+			want: `{"body":"{\"z\":1,\"a\":[1.0,\"é\",null],\"m\":{\"y\":true,\"b\":false}}",` +
+				`"headers":{"Accept":"*/*","Content-Type":"application/json"},"method":"POST","uri":"/p"}`,
+		},
+		{
+			name: "json list payload, user content type wins",
+			args: []any{"method", "PUT", "payload", []any{1, 2}, "headers", value.MapOf("Content-Type", "application/merge-patch+json")},
+			want: `{"body":"[1,2]","headers":{"Accept":"*/*","Content-Type":"application/merge-patch+json"},"method":"PUT","uri":"/p"}`,
+		},
+		{
+			name: "empty payload is still a body",
+			args: []any{"method", "POST", "payload", value.NewMap(0)},
+			want: `{"body":"{}","headers":{"Accept":"*/*","Content-Type":"application/json"},"method":"POST","uri":"/p"}`,
+		},
+		{
+			name: "form data",
+			args: []any{"method", "POST", "form_data", value.MapOf("a", "x y", "l", []any{1, 2}, "b", true, "n", nil)},
+			want: `{"body":"a=x+y&l=1&l=2&b=true&n=","headers":{"Accept":"*/*","Content-Type":"application/x-www-form-urlencoded"},"method":"POST","uri":"/p"}`,
+		},
+		{
+			name: "form data wins over payload",
+			args: []any{"method", "POST", "form_data", value.MapOf("a", "1"), "payload", value.MapOf("b", 2)},
+			want: `{"body":"a=1","headers":{"Accept":"*/*","Content-Type":"application/x-www-form-urlencoded"},"method":"POST","uri":"/p"}`,
+		},
+		{
+			name: "raw content",
+			args: []any{"method", "PATCH", "content", "<xml/>", "headers", value.MapOf("Content-Type", "text/xml")},
+			want: `{"body":"<xml/>","headers":{"Accept":"*/*","Content-Type":"text/xml"},"method":"PATCH","uri":"/p"}`,
+		},
+		{
+			name: "basic auth",
+			args: []any{"auth", value.MapOf("username", "user", "password", "pa:ss")},
+			want: `{"body":"","headers":{"Accept":"*/*","Authorization":"Basic dXNlcjpwYTpzcw=="},"method":"GET","uri":"/p"}`,
+		},
+		{
+			name:    "content with payload",
+			args:    []any{"method", "POST", "content", "x", "payload", value.MapOf("a", 1)},
+			wantErr: "Raw content cannot be combined with payload, form_data, or files.",
+		},
+		{
+			name:    "content with form data",
+			args:    []any{"method", "POST", "content", "x", "form_data", value.MapOf("a", 1)},
+			wantErr: "Raw content cannot be combined with payload, form_data, or files.",
+		},
+		{
+			name:    "content with files",
+			args:    []any{"method", "POST", "content", "x", "files", value.MapOf("f", "eA==")},
+			wantErr: "Raw content cannot be combined with payload, form_data, or files.",
+		},
+		{
+			name:    "auth without password",
+			args:    []any{"auth", value.MapOf("username", "user")},
+			wantErr: "auth must have exactly the keys username and password",
+		},
+		{
+			name:    "bad url",
+			url:     "://nope",
+			wantErr: `invalid URL "://nope": missing protocol scheme`,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			u := srv.URL + "/p"
+			if tc.url != "" {
+				u = srv.URL + tc.url
+				if !strings.HasPrefix(tc.url, "/") {
+					u = tc.url
+				}
+			}
+			pairs := append([]any{"url", u, "method", "GET"}, tc.args...)
+			// Later keys override the defaults above.
+			m := value.NewMap(len(pairs) / 2)
+			for i := 0; i < len(pairs); i += 2 {
+				m.Set(pairs[i].(string), pairs[i+1])
+			}
+			var flat []any
+			m.Range(func(k string, v any) bool { flat = append(flat, k, v); return true })
+			got, err := run(t, req, nil, flat...)
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("error:\n got %v\nwant %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := got.(*value.Map).Get("data")
+			if s := jsonText(t, data); s != tc.want {
+				t.Errorf("\n got %s\nwant %s", s, tc.want)
+			}
+		})
+	}
+}
+
+func TestRequestStatusErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		status      int
+		contentType string
+		body        string
+		want        string // SRV stands for the server's URL
+	}{
+		{
+			name: "400 with a JSON object", status: 400, contentType: "application/json",
+			body: `{"error": {"message": "bad", "code": 7}, "b": [1, "x"], "a": null}`,
+			want: "400 Bad request for 'SRV/api/items?q=1'.\n\n" +
+				"a: null\nb:\n  - 1\n  - x\nerror:\n  code: 7\n  message: bad\n\n" +
+				"This error occurs when the server cannot understand the request.\nPlease check that:\n" +
+				"- The request URL is properly formatted\n- Query parameters are valid\n" +
+				"- Headers are correctly specified\n- Request body matches the API requirements",
+		},
+		{
+			name: "404", status: 404, contentType: "text/plain", body: "nothing here",
+			want: "404 Not found for 'SRV/api/items?q=1'.\n\nPlease check that the URL is correct and the resource exists:\n\n" +
+				"Host: 127.0.0.1\nPort: PORT\nPath: /api/items",
+		},
+		{
+			name: "422 with a JSON list", status: 422, contentType: "application/json", body: `["a", 1, null, true]`,
+			want: "422 Unprocessable entity for 'SRV/api/items?q=1'.\n\n['a', 1, None, True]\n\n" +
+				"This error occurs when the server cannot process the request payload.\nPlease check that:\n" +
+				"- The request body matches the expected format (e.g. valid JSON)\n- All required fields are included\n" +
+				"- Field values match the expected types and constraints",
+		},
+		{
+			name: "500 with text", status: 500, contentType: "text/html", body: "<h1>oops</h1>",
+			want: "500 Internal server error for 'SRV/api/items?q=1'.\n\n<h1>oops</h1>\n\n" +
+				"This error occurs when the server encounters an unexpected error while processing the request.\nPlease check that:\n" +
+				"- Check if the server is running and accessible\n- Review server logs for error details\n" +
+				"- Contact the server administrator if the issue persists\n- Try the request again after a few minutes",
+		},
+		{
+			name: "other status with JSON in text/plain", status: 418, contentType: "text/plain", body: `{"teapot": true}`,
+			want: "HTTP request failed with status 418. Details:\n\n```\nteapot: true\n```",
+		},
+		{
+			name: "other status with a JSON string", status: 401, contentType: "application/json", body: `"denied"`,
+			want: "HTTP request failed with status 401. Details:\n\n```\ndenied\n```",
+		},
+		{
+			name: "other status with an empty body", status: 403,
+			want: "HTTP request failed with status 403. Details:\n\n```\n\n```",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tc.contentType)
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			}))
+			t.Cleanup(srv.Close)
+			_, err := run(t, req, nil, "url", srv.URL+"/api/items?q=1", "method", "POST")
+			want := strings.ReplaceAll(tc.want, "SRV", srv.URL)
+			want = strings.ReplaceAll(want, "PORT", srv.URL[strings.LastIndexByte(srv.URL, ':')+1:])
+			if err == nil || err.Error() != want {
+				t.Fatalf("error:\n got %v\nwant %s", err, want)
+			}
+			var se *StatusError
+			if !errors.As(err, &se) || se.StatusCode != tc.status || se.URL != srv.URL+"/api/items?q=1" ||
+				se.Method != "POST" || string(se.Body) != tc.body {
+				t.Errorf("StatusError: %+v", se)
+			}
+		})
+	}
+}
+
+func TestRequestIgnoreStatusCodes(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		noDate(w)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(404)
+		io.WriteString(w, `{"found": false}`)
+	}))
+	t.Cleanup(srv.Close)
+	got, err := run(t, req, nil, "url", srv.URL, "method", "GET", "ignore_status_codes", []any{409, 404})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"status_code":404,"headers":{"content-length":"16","content-type":"application/json"},"data":{"found":false}}`
+	if s := jsonText(t, got); s != want {
+		t.Errorf("\n got %s\nwant %s", s, want)
+	}
+	if _, err := run(t, req, nil, "url", srv.URL, "method", "GET", "ignore_status_codes", []any{409}); err == nil {
+		t.Error("404 not in ignore_status_codes did not fail")
+	}
+}
+
+func TestRequestRedirects(t *testing.T) {
+	t.Parallel()
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		noDate(w)
+		switch r.URL.Path {
+		case "/start":
+			http.Redirect(w, r, "/hop1", http.StatusFound)
+		case "/hop1":
+			http.Redirect(w, r, "/end", http.StatusMovedPermanently)
+		case "/end":
+			w.Header().Set("Content-Type", "text/plain")
+			io.WriteString(w, "arrived "+r.Method)
+		}
+	}))
+	t.Cleanup(srv.Close)
+
+	t.Run("not followed", func(t *testing.T) {
+		t.Parallel()
+		got, err := run(t, req, nil, "url", srv.URL+"/start", "method", "GET")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `{"status_code":302,"headers":{"content-length":"28","content-type":"text/html; charset=utf-8","location":"/hop1"},` +
+			`"data":"<a href=\"/hop1\">Found</a>.\n\n"}`
+		if s := jsonText(t, got); s != want {
+			t.Errorf("\n got %s\nwant %s", s, want)
+		}
+	})
+	t.Run("followed", func(t *testing.T) {
+		t.Parallel()
+		got, err := run(t, req, nil, "url", srv.URL+"/start", "method", "POST", "follow_redirects", true, "max_redirects", 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `{"status_code":200,"headers":{"content-length":"11","content-type":"text/plain"},"data":"arrived GET"}`
+		if s := jsonText(t, got); s != want {
+			t.Errorf("\n got %s\nwant %s", s, want)
+		}
+	})
+	t.Run("too many", func(t *testing.T) {
+		t.Parallel()
+		_, err := run(t, req, nil, "url", srv.URL+"/start", "method", "GET", "follow_redirects", true, "max_redirects", 1)
+		want := "GET " + srv.URL + "/start: exceeded the maximum of 1 redirects"
+		if err == nil || err.Error() != want {
+			t.Fatalf("error:\n got %v\nwant %s", err, want)
+		}
+		var tm *TooManyRedirectsError
+		if !errors.As(err, &tm) || tm.Max != 1 {
+			t.Errorf("not a *TooManyRedirectsError: %T", err)
+		}
+	})
+}
+
+func TestRequestTimeouts(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/slow-headers":
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		case "/slow-body":
+			w.WriteHeader(200)
+			io.WriteString(w, "part")
+			w.(http.Flusher).Flush()
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		case "/steady":
+			// 6 chunks 100 ms apart: 600 ms in all, more than the
+			// timeout, but no read waits longer than it.
+			w.WriteHeader(200)
+			w.(http.Flusher).Flush()
+			for i := range 6 {
+				time.Sleep(100 * time.Millisecond)
+				io.WriteString(w, string(rune('a'+i)))
+				w.(http.Flusher).Flush()
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+
+	tests := []struct {
+		path, phase, want string
+	}{
+		{"/slow-headers", "read_headers", "GET SRV/slow-headers: waiting for the response headers timed out after 100ms"},
+		{"/slow-body", "read_body", "GET SRV/slow-body: reading the response body timed out after 100ms"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.phase, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			_, err := run(t, req, nil, "url", srv.URL+tc.path+"?secret=1", "method", "GET", "timeout", 0.1)
+			want := strings.ReplaceAll(tc.want, "SRV", srv.URL)
+			if err == nil || err.Error() != want {
+				t.Fatalf("error:\n got %v\nwant %s", err, want)
+			}
+			var te *TimeoutError
+			if !errors.As(err, &te) || te.Phase != tc.phase || te.After != 100*time.Millisecond || !te.Timeout() {
+				t.Errorf("TimeoutError: %+v", te)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("took %s", d)
+			}
+		})
+	}
+	t.Run("per phase, not total", func(t *testing.T) {
+		t.Parallel()
+		got, err := run(t, req, nil, "url", srv.URL+"/steady", "method", "GET", "timeout", 0.4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data, _ := got.(*value.Map).Get("data"); data != "abcdef" {
+			t.Errorf("data %v", data)
+		}
+	})
+	t.Run("connect", func(t *testing.T) {
+		t.Parallel()
+		env, _ := newEnv()
+		tr := testTransport.Clone()
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			<-ctx.Done() // a host that never answers
+			return nil, ctx.Err()
+		}
+		env.Transport = tr
+		_, err := run(t, req, env, "url", "http://192.0.2.1:9/x", "method", "POST", "timeout", 0.05)
+		want := "POST http://192.0.2.1:9/x: connecting to the server timed out after 50ms"
+		if err == nil || err.Error() != want {
+			t.Fatalf("error:\n got %v\nwant %s", err, want)
+		}
+	})
+}
+
+func TestRequestCancel(t *testing.T) {
+	t.Parallel()
+	started := make(chan struct{})
+	release := make(chan struct{})
+	defer close(release)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		<-started
+		cancel()
+	}()
+	env, _ := newEnv()
+	start := time.Now()
+	_, err := req.Run(ctx, args(t, req, "url", srv.URL, "method", "GET"), env)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("cancellation took %s", d)
+	}
+}
+
+func TestRequestDryRun(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	t.Cleanup(srv.Close)
+	env, _ := newEnv()
+	var got []actions.Request
+	env.DryRun = func(r actions.Request) { got = append(got, r) }
+	res, err := run(t, req, env, "url", srv.URL+"/p?a=1", "method", "POST",
+		"params", value.MapOf("b", []any{1, 2}), "headers", value.MapOf("X-Custom", "c"),
+		"payload", value.MapOf("k", "v"), "auth", value.MapOf("username", "u", "password", "p"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := jsonText(t, res); s != `{"status_code":200,"headers":{},"data":null}` {
+		t.Errorf("result %s", s)
+	}
+	if hits.Load() != 0 {
+		t.Errorf("%d requests sent in a dry run", hits.Load())
+	}
+	if len(got) != 1 {
+		t.Fatalf("DryRun called %d times", len(got))
+	}
+	r := got[0]
+	if r.Method != "POST" || r.URL != srv.URL+"/p?a=1&b=1&b=2" || r.Body != `{"k":"v"}` {
+		t.Errorf("request %+v", r)
+	}
+	wantHeaders := http.Header{"Accept": {"*/*"}, "Authorization": {"Basic dTpw"}, "Content-Type": {"application/json"}, "X-Custom": {"c"}}
+	if jsonText(t, headerValue(r.Headers)) != jsonText(t, headerValue(wantHeaders)) {
+		t.Errorf("headers %v", r.Headers)
+	}
+}
+
+func headerValue(h http.Header) *value.Map {
+	m := value.NewMap(len(h))
+	for _, k := range sortedKeys(h) {
+		m.Set(k, strings.Join(h[k], ","))
+	}
+	return m
+}
+
+func sortedKeys(h http.Header) []string {
+	var ks []string
+	for k := range h {
+		ks = append(ks, k)
+	}
+	for i := range ks {
+		for j := i + 1; j < len(ks); j++ {
+			if ks[j] < ks[i] {
+				ks[i], ks[j] = ks[j], ks[i]
+			}
+		}
+	}
+	return ks
+}
+
+func TestResponseTooLarge(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(100<<20+1))
+		io.WriteString(w, "x")
+	}))
+	t.Cleanup(srv.Close)
+	_, err := run(t, req, nil, "url", srv.URL+"/big", "method", "GET")
+	want := "GET " + srv.URL + "/big: the response body is larger than the limit of 100 MiB"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error:\n got %v\nwant %s", err, want)
+	}
+}
+
+// TestResponseTooLargeStreamed reads 100 MiB, which would starve the
+// timing-sensitive tests if it ran in parallel with them.
+func TestResponseTooLargeStreamed(t *testing.T) { //nolint:paralleltest // see above
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		chunk := strings.Repeat("x", 1<<20)
+		for range 101 {
+			if _, err := io.WriteString(w, chunk); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	_, err := run(t, req, nil, "url", srv.URL+"/big", "method", "GET")
+	want := "GET " + srv.URL + "/big: the response body is larger than the limit of 100 MiB"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error:\n got %v\nwant %s", err, want)
+	}
+}

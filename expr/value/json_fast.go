@@ -1,0 +1,232 @@
+package value
+
+import (
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+)
+
+// parseFast decodes a well-formed JSON document in one pass. It reports
+// ok = false for anything it does not accept, and the caller then decodes
+// with encoding/json's token API (several times slower), whose errors and
+// corner cases are the reference.
+func parseFast(data []byte) (any, bool) {
+	p := jsonParser{data: data}
+	p.skipSpace()
+	if v, ok := p.value(0); ok {
+		p.skipSpace()
+		if p.pos == len(p.data) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// maxJSONDepth is encoding/json's nesting limit.
+const maxJSONDepth = 10000
+
+type jsonParser struct {
+	data []byte
+	pos  int
+}
+
+func (p *jsonParser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *jsonParser) value(depth int) (any, bool) {
+	if p.pos >= len(p.data) {
+		return nil, false
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		if depth >= maxJSONDepth {
+			return nil, false
+		}
+		p.pos++
+		m := NewMap(4)
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == '}' {
+			p.pos++
+			return m, true
+		}
+		for {
+			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+				return nil, false
+			}
+			k, ok := p.str()
+			if !ok {
+				return nil, false
+			}
+			p.skipSpace()
+			if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+				return nil, false
+			}
+			p.pos++
+			p.skipSpace()
+			v, ok := p.value(depth + 1)
+			if !ok {
+				return nil, false
+			}
+			m.Set(k, v)
+			p.skipSpace()
+			if p.pos >= len(p.data) {
+				return nil, false
+			}
+			switch p.data[p.pos] {
+			case ',':
+				p.pos++
+				p.skipSpace()
+			case '}':
+				p.pos++
+				return m, true
+			default:
+				return nil, false
+			}
+		}
+	case c == '[':
+		if depth >= maxJSONDepth {
+			return nil, false
+		}
+		p.pos++
+		list := []any{}
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == ']' {
+			p.pos++
+			return list, true
+		}
+		for {
+			v, ok := p.value(depth + 1)
+			if !ok {
+				return nil, false
+			}
+			list = append(list, v)
+			p.skipSpace()
+			if p.pos >= len(p.data) {
+				return nil, false
+			}
+			switch p.data[p.pos] {
+			case ',':
+				p.pos++
+				p.skipSpace()
+			case ']':
+				p.pos++
+				return list, true
+			default:
+				return nil, false
+			}
+		}
+	case c == '"':
+		return p.str()
+	case c == 't':
+		return true, p.literal("true")
+	case c == 'f':
+		return false, p.literal("false")
+	case c == 'n':
+		return nil, p.literal("null")
+	case c == '-' || '0' <= c && c <= '9':
+		return p.number()
+	}
+	return nil, false
+}
+
+func (p *jsonParser) literal(word string) bool {
+	if len(p.data)-p.pos >= len(word) && string(p.data[p.pos:p.pos+len(word)]) == word {
+		p.pos += len(word)
+		return true
+	}
+	return false
+}
+
+// str reads a string; escapes and invalid UTF-8 are decoded by
+// encoding/json, as value.ParseJSON decodes them.
+func (p *jsonParser) str() (string, bool) {
+	start := p.pos
+	simple := true
+	for i := start + 1; i < len(p.data); i++ {
+		switch c := p.data[i]; {
+		case c == '"':
+			p.pos = i + 1
+			raw := p.data[start+1 : i]
+			if simple && utf8.Valid(raw) {
+				return string(raw), true
+			}
+			var s string
+			if err := json.Unmarshal(p.data[start:i+1], &s); err != nil {
+				return "", false
+			}
+			return s, true
+		case c == '\\':
+			simple = false
+			i++
+		case c < 0x20:
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// number reads a number with JSON's grammar and converts it as
+// value.ParseJSON does: an int when it has no fraction or exponent and
+// fits, else a float64 (±Inf or 0 when out of range).
+func (p *jsonParser) number() (any, bool) {
+	d, i := p.data, p.pos
+	isInt := true
+	if d[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(d) && d[i] == '0':
+		i++
+	case i < len(d) && '1' <= d[i] && d[i] <= '9':
+		for i < len(d) && '0' <= d[i] && d[i] <= '9' {
+			i++
+		}
+	default:
+		return nil, false
+	}
+	if i < len(d) && d[i] == '.' {
+		isInt = false
+		i++
+		if i >= len(d) || d[i] < '0' || d[i] > '9' {
+			return nil, false
+		}
+		for i < len(d) && '0' <= d[i] && d[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		isInt = false
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		if i >= len(d) || d[i] < '0' || d[i] > '9' {
+			return nil, false
+		}
+		for i < len(d) && '0' <= d[i] && d[i] <= '9' {
+			i++
+		}
+	}
+	s := string(d[p.pos:i])
+	p.pos = i
+	if isInt {
+		if n, err := strconv.Atoi(s); err == nil {
+			return n, true
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); !ok || ne.Err != strconv.ErrRange {
+			return nil, false
+		}
+	}
+	return f, true
+}

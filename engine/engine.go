@@ -23,7 +23,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -94,7 +93,7 @@ func newEngine(opts Options) *engine {
 		e.actions = actions.Default
 	}
 	if e.templates == nil {
-		e.templates = template.NewRegistry()
+		e.templates = noTemplates
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -108,13 +107,16 @@ func newEngine(opts Options) *engine {
 	if e.opts.MaxDepth == 0 {
 		e.opts.MaxDepth = 10
 	}
-	handler := slog.Handler(slog.NewTextHandler(io.Discard, nil))
+	handler := slog.Handler(slog.DiscardHandler)
 	if opts.Logger != nil {
 		handler = opts.Logger.Handler()
 	}
 	e.logger = slog.New(&redactingHandler{inner: handler, r: e.red})
 	return e
 }
+
+// noTemplates is the registry of runs given none; nothing adds to it.
+var noTemplates = template.NewRegistry()
 
 func (e *engine) lookupTemplate(name string) (*template.Template, bool) {
 	return e.templates.Lookup(name)

@@ -22,34 +22,37 @@ const Mask = "***"
 // errors, records, the printed result) goes through it. A Redactor is safe
 // for concurrent use.
 type Redactor struct {
-	mu       sync.Mutex
-	set      map[string]struct{}
+	mu sync.Mutex
+	// secrets are the values to mask; their encoded forms are computed
+	// only when something is redacted, which most runs never need.
+	secrets  map[string]struct{}
 	replacer *strings.Replacer
 }
 
 // NewRedactor returns an empty redactor.
-func NewRedactor() *Redactor { return &Redactor{set: map[string]struct{}{}} }
+func NewRedactor() *Redactor { return &Redactor{secrets: map[string]struct{}{}} }
 
 // minSecretLen is the shortest value masked: one character would mask
 // every occurrence of a letter.
 const minSecretLen = 2
 
-// AddSecret adds a secret value and the forms it commonly takes on the wire
-// and in text: base64 (standard and URL alphabets, with and without
-// padding), URL encoding and JSON string escaping.
+// AddSecret adds a secret value. It is masked in the forms it commonly
+// takes on the wire and in text too: base64 (standard and URL alphabets,
+// with and without padding), URL encoding and JSON string escaping.
 func (r *Redactor) AddSecret(s string) {
 	if len(s) < minSecretLen {
 		return
 	}
-	b := []byte(s)
-	r.add(s,
-		base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
-		base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b),
-		url.QueryEscape(s), url.PathEscape(s), jsonEscape(s))
+	r.mu.Lock()
+	if _, ok := r.secrets[s]; !ok {
+		r.secrets[s] = struct{}{}
+		r.replacer = nil
+	}
+	r.mu.Unlock()
 }
 
-// AddValue adds every string inside v (a value derived from a secret), in
-// the same forms as [Redactor.AddSecret].
+// AddValue adds every string inside v (a value derived from a secret), as
+// [Redactor.AddSecret] does.
 func (r *Redactor) AddValue(v any) {
 	switch x := v.(type) {
 	case string:
@@ -71,23 +74,18 @@ func (r *Redactor) AddValue(v any) {
 	}
 }
 
+// forms returns s and its encodings.
+func forms(s string) []string {
+	b := []byte(s)
+	return []string{s,
+		base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
+		base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b),
+		url.QueryEscape(s), url.PathEscape(s), jsonEscape(s)}
+}
+
 func jsonEscape(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b[1 : len(b)-1])
-}
-
-func (r *Redactor) add(values ...string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, v := range values {
-		if len(v) < minSecretLen {
-			continue
-		}
-		if _, ok := r.set[v]; !ok {
-			r.set[v] = struct{}{}
-			r.replacer = nil
-		}
-	}
 }
 
 // String returns s with every known secret form replaced by [Mask].
@@ -96,14 +94,22 @@ func (r *Redactor) String(s string) string {
 		return s
 	}
 	r.mu.Lock()
-	if len(r.set) == 0 {
+	if len(r.secrets) == 0 {
 		r.mu.Unlock()
 		return s
 	}
 	if r.replacer == nil {
+		set := map[string]struct{}{}
+		for secret := range r.secrets {
+			for _, f := range forms(secret) {
+				if len(f) >= minSecretLen {
+					set[f] = struct{}{}
+				}
+			}
+		}
 		// Longest first, so a value containing another is masked whole.
-		vals := make([]string, 0, len(r.set))
-		for v := range r.set {
+		vals := make([]string, 0, len(set))
+		for v := range set {
 			vals = append(vals, v)
 		}
 		sort.Slice(vals, func(i, j int) bool {

@@ -42,6 +42,7 @@ func Parse(path string, src []byte) (*Template, Diagnostics) {
 	t := l.parse(src)
 	if t != nil {
 		t.lines = l.lines
+		t.id = t.Namespace + "." + t.Name
 	}
 	return t, l.diags
 }

@@ -56,10 +56,16 @@ type Template struct {
 
 	inputIndex map[string]*Input
 	lines      []string
+	id         string // ID(), computed once loaded
 }
 
 // ID returns the action name, `namespace.name`.
-func (t *Template) ID() string { return t.Namespace + "." + t.Name }
+func (t *Template) ID() string {
+	if t.id != "" {
+		return t.id
+	}
+	return t.Namespace + "." + t.Name
+}
 
 // Input returns the declared input called name.
 func (t *Template) Input(name string) (*Input, bool) {

@@ -31,15 +31,55 @@ import (
 // setting an existing key keeps its place. The zero value is not usable; call
 // [NewMap]. A Map is not safe for concurrent mutation.
 type Map struct {
-	keys  []string
+	keys []string
+	vals []any
+	// index is built once the map outgrows a linear scan (indexFrom
+	// entries); most maps of templates and API results are smaller.
 	index map[string]int
-	vals  []any
 }
+
+// indexFrom is the size from which a map keeps a hash index of its keys.
+const indexFrom = 16
 
 // NewMap returns an empty map with room for n entries.
 func NewMap(n int) *Map {
-	return &Map{keys: make([]string, 0, n), index: make(map[string]int, n), vals: make([]any, 0, n)}
+	// Small maps, the usual case, come in one allocation with their
+	// storage; a map that outgrows it moves to ordinary slices.
+	switch {
+	case n <= 4:
+		x := &map4{}
+		x.m.keys, x.m.vals = x.k[:0], x.v[:0]
+		return &x.m
+	case n <= 8:
+		x := &map8{}
+		x.m.keys, x.m.vals = x.k[:0], x.v[:0]
+		return &x.m
+	case n <= 16:
+		x := &map16{}
+		x.m.keys, x.m.vals = x.k[:0], x.v[:0]
+		return &x.m
+	}
+	return &Map{keys: make([]string, 0, n), vals: make([]any, 0, n)}
 }
+
+// Maps with inline storage, allocated as one object by NewMap.
+type (
+	map4 struct {
+		m Map
+		k [4]string
+		v [4]any
+	}
+	map8 struct {
+		m Map
+		k [8]string
+		v [8]any
+	}
+	map16 struct {
+		m Map
+		k [16]string
+		v [16]any
+	}
+)
 
 // MapOf builds a map from alternating keys and values, in that order. It
 // panics when pairs has an odd length or a key that is not a string.
@@ -61,37 +101,63 @@ func (m *Map) Len() int { return len(m.keys) }
 // returned slice.
 func (m *Map) Keys() []string { return m.keys }
 
+// find returns the position of key, or -1.
+func (m *Map) find(key string) int {
+	if m.index != nil {
+		if i, ok := m.index[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, k := range m.keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
+
 // Get returns the value stored under key and whether it is present.
 func (m *Map) Get(key string) (any, bool) {
-	i, ok := m.index[key]
-	if !ok {
-		return nil, false
+	if i := m.find(key); i >= 0 {
+		return m.vals[i], true
 	}
-	return m.vals[i], true
+	return nil, false
 }
 
 // Set stores v under key. A new key goes last; an existing key keeps its place.
 func (m *Map) Set(key string, v any) {
-	if i, ok := m.index[key]; ok {
+	if i := m.find(key); i >= 0 {
 		m.vals[i] = v
 		return
 	}
-	m.index[key] = len(m.keys)
 	m.keys = append(m.keys, key)
 	m.vals = append(m.vals, v)
+	switch {
+	case m.index != nil:
+		m.index[key] = len(m.keys) - 1
+	case len(m.keys) > indexFrom:
+		m.reindex()
+	}
+}
+
+func (m *Map) reindex() {
+	m.index = make(map[string]int, len(m.keys))
+	for i, k := range m.keys {
+		m.index[k] = i
+	}
 }
 
 // Delete removes key, keeping the order of the other entries.
 func (m *Map) Delete(key string) {
-	i, ok := m.index[key]
-	if !ok {
+	i := m.find(key)
+	if i < 0 {
 		return
 	}
-	delete(m.index, key)
 	m.keys = append(m.keys[:i], m.keys[i+1:]...)
 	m.vals = append(m.vals[:i], m.vals[i+1:]...)
-	for j := i; j < len(m.keys); j++ {
-		m.index[m.keys[j]] = j
+	if m.index != nil {
+		m.reindex()
 	}
 }
 

@@ -1,6 +1,7 @@
 package value
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -447,5 +448,37 @@ func TestNumber(t *testing.T) {
 		if f, ok := Number(c.v); f != c.f || ok != c.isNo {
 			t.Errorf("Number(%s) = %v, %v; want %v, %v", Repr(c.v), f, ok, c.f, c.isNo)
 		}
+	}
+}
+
+func TestMapPastIndexThreshold(t *testing.T) {
+	t.Parallel()
+	m := NewMap(0)
+	for i := range 40 {
+		m.Set(fmt.Sprintf("k%02d", i), i)
+	}
+	m.Set("k05", "five")
+	m.Delete("k00")
+	m.Delete("k39")
+	m.Delete("missing")
+	if m.Len() != 38 || m.Keys()[0] != "k01" || m.Keys()[37] != "k38" {
+		t.Fatalf("len %d, keys %v", m.Len(), m.Keys())
+	}
+	for i := 1; i < 39; i++ {
+		v, ok := m.Get(fmt.Sprintf("k%02d", i))
+		want := any(i)
+		if i == 5 {
+			want = "five"
+		}
+		if !ok || v != want {
+			t.Errorf("k%02d = %v, %v", i, v, ok)
+		}
+	}
+	if _, ok := m.Get("k00"); ok {
+		t.Error("deleted key still present")
+	}
+	m.Set("k00", 0)
+	if last := m.Keys()[m.Len()-1]; last != "k00" {
+		t.Errorf("re-added key is at the end? last = %s", last)
 	}
 }

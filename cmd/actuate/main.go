@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 
 	_ "github.com/actuatehq/actuate/actions/builtin" // core.http_request, core.transform.*, ...
 )
@@ -23,11 +24,14 @@ const (
 	exitUsage  = 2 // bad usage, bad template or bad input
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
-	stop()
-	os.Exit(code)
+func main() { os.Exit(mainCode()) }
+
+// mainCode runs the command line of the process with Ctrl-C (SIGINT) and
+// SIGTERM cancelling the command's context, and returns the exit code.
+func mainCode() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
 }
 
 // env is what a command may touch of the process, so tests can give it

@@ -1,22 +1,20 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"actuate": func() {
-			os.Exit(run(context.Background(), os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}))
-		},
+		"actuate": func() { os.Exit(mainCode()) },
 	})
 }
 
@@ -31,6 +29,14 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// sleep DURATION waits, e.g. for a background command to start.
+			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
+				d, err := time.ParseDuration(args[0])
+				ts.Check(err)
+				time.Sleep(d)
+			},
+		},
 		UpdateScripts:       *update,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("REPO", repo)
@@ -43,8 +49,8 @@ func TestScripts(t *testing.T) {
 }
 
 // fakeAPI stands in for GitHub in the scripts: GET /orgs/{org}/repos
-// answers for the token gho_test, and echoes the query; anything else is a
-// 404 with a JSON body.
+// answers for the token gho_test, and echoes the query; GET /slow never
+// answers; anything else is a 404.
 func fakeAPI() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /orgs/{org}/repos", func(w http.ResponseWriter, r *http.Request) {
@@ -56,6 +62,9 @@ func fakeAPI() http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_, _ = io.WriteString(w, `[{"name": "widgets", "org": "`+r.PathValue("org")+`", "query": "`+r.URL.RawQuery+`"}]`)
+	})
+	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // answers only when the client gives up
 	})
 	return mux
 }

@@ -175,10 +175,15 @@ func (t *Type) coerceList(v any, path string) (any, *CoercionError) {
 	if !ok {
 		return nil, &CoercionError{Path: path, Want: t.String(), Got: v}
 	}
+	if t.unchanged(v) {
+		return v, nil
+	}
 	out := make([]any, len(items))
 	for i, item := range items {
-		c, err := t.Elem.coerce(item, path+"["+strconv.Itoa(i)+"]")
+		c, err := t.Elem.coerce(item, "")
 		if err != nil {
+			// Paths are built only on failure: success allocates none.
+			err.Path = path + "[" + strconv.Itoa(i) + "]" + err.Path
 			return nil, err
 		}
 		out[i] = c
@@ -191,18 +196,22 @@ func (t *Type) coerceDict(v any, path string) (any, *CoercionError) {
 	if !ok || m == nil {
 		return nil, &CoercionError{Path: path, Want: t.String(), Got: v}
 	}
+	if t.unchanged(v) {
+		return v, nil
+	}
 	out := value.NewMap(m.Len())
 	var err *CoercionError
 	m.Range(func(k string, item any) bool {
-		at := path + "[" + strconv.Quote(k) + "]"
 		key := k
 		if t.Key.Kind != KindStr && t.Key.Kind != KindAny {
-			if key, err = t.coerceKey(k, at); err != nil {
+			if key, err = t.coerceKey(k); err != nil {
+				err.Path = path + "[" + strconv.Quote(k) + "]"
 				return false
 			}
 		}
 		var c any
-		if c, err = t.Val.coerce(item, at); err != nil {
+		if c, err = t.Val.coerce(item, ""); err != nil {
+			err.Path = path + "[" + strconv.Quote(k) + "]" + err.Path
 			return false
 		}
 		out.Set(key, c)
@@ -214,13 +223,40 @@ func (t *Type) coerceDict(v any, path string) (any, *CoercionError) {
 	return out, nil
 }
 
+// unchanged reports whether coercing v by t would give v back: v matches
+// t exactly and t has no part whose values coercion rewrites (datetimes and
+// durations become text, infinite floats None). Such a value is returned as
+// it is, without a copy.
+func (t *Type) unchanged(v any) bool {
+	return !t.rewrites() && t.exact(v)
+}
+
+func (t *Type) rewrites() bool {
+	switch t.Kind {
+	case KindDatetime, KindDuration, KindFloat:
+		return true
+	case KindList:
+		return t.Elem.rewrites()
+	case KindDict:
+		return t.Key.rewrites() || t.Val.rewrites()
+	case KindUnion:
+		for _, m := range t.Members {
+			if m.rewrites() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // coerceKey coerces a dict key by the key type. Keys stay strings, as in
 // JSON: an int key type turns " 01" into "1"; key types whose values are
-// not strings or ints are not supported.
-func (t *Type) coerceKey(k, at string) (string, *CoercionError) {
-	c, err := t.Key.coerce(k, at)
+// not strings or ints are not supported. The error's path is the caller's
+// to set.
+func (t *Type) coerceKey(k string) (string, *CoercionError) {
+	c, err := t.Key.coerce(k, "")
 	if err != nil {
-		return "", &CoercionError{Path: at, Want: "a key of type " + t.Key.String(), Got: k}
+		return "", &CoercionError{Want: "a key of type " + t.Key.String(), Got: k}
 	}
 	switch c := c.(type) {
 	case string:
@@ -228,7 +264,7 @@ func (t *Type) coerceKey(k, at string) (string, *CoercionError) {
 	case int:
 		return strconv.Itoa(c), nil
 	}
-	return "", &CoercionError{Path: at, Want: "a str or int key (key type " + t.Key.String() + " is not supported)", Got: k}
+	return "", &CoercionError{Want: "a str or int key (key type " + t.Key.String() + " is not supported)", Got: k}
 }
 
 // exact reports whether v matches t without any coercion, the first pass of

@@ -375,3 +375,34 @@ func TestCoercionErrorFields(t *testing.T) {
 		t.Errorf("long value not shortened: %q", msg)
 	}
 }
+
+// TestCoerceKeepsExactValues checks that a list or dict that already fits
+// its type comes back as it is, and that values coercion rewrites are still
+// rewritten.
+func TestCoerceKeepsExactValues(t *testing.T) {
+	t.Parallel()
+	list := []any{"a", "b"}
+	typ, _ := ParseType("list[str] | None")
+	got, err := typ.Coerce(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := got.([]any); &g[0] != &list[0] {
+		t.Error("an exact list was copied")
+	}
+	dict := value.MapOf("a", "x", "b", nil)
+	typ, _ = ParseType("dict[str, str | None]")
+	if got, _ := typ.Coerce(dict); got != dict {
+		t.Error("an exact dict was copied")
+	}
+	typ, _ = ParseType("list[float]")
+	got, _ = typ.Coerce([]any{1.5, math.Inf(1)})
+	if value.Repr(got) != "[1.5, None]" {
+		t.Errorf("floats: %s", value.Repr(got))
+	}
+	typ, _ = ParseType("dict[str, duration]")
+	got, _ = typ.Coerce(value.MapOf("d", 90))
+	if value.Repr(got) != "{'d': 'PT1M30S'}" {
+		t.Errorf("durations: %s", value.Repr(got))
+	}
+}

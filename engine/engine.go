@@ -83,12 +83,15 @@ type engine struct {
 	templates *template.Registry
 	red       *Redactor
 	logger    *slog.Logger
+	handler   redactingHandler // behind logger
 	now       func() time.Time
-	state     *sync.Map
+	state     sync.Map // RunState of the actions
+	redactor  Redactor // red points here
 }
 
 func newEngine(opts Options) *engine {
-	e := &engine{opts: opts, actions: opts.Actions, templates: opts.Templates, red: NewRedactor(), now: opts.Now, state: &sync.Map{}}
+	e := &engine{opts: opts, actions: opts.Actions, templates: opts.Templates, now: opts.Now}
+	e.red = &e.redactor
 	if e.actions == nil {
 		e.actions = actions.Default
 	}
@@ -111,7 +114,8 @@ func newEngine(opts Options) *engine {
 	if opts.Logger != nil {
 		handler = opts.Logger.Handler()
 	}
-	e.logger = slog.New(&redactingHandler{inner: handler, r: e.red})
+	e.handler = redactingHandler{inner: handler, r: e.red}
+	e.logger = slog.New(&e.handler)
 	return e
 }
 
@@ -224,7 +228,7 @@ func (e *engine) actionEnv(secrets *secretSet, step string, retries *int) *actio
 		Logger:    e.logger,
 		Now:       e.now,
 		Retries:   retries,
-		RunState:  e.state,
+		RunState:  &e.state,
 	}
 	if e.opts.DryRun {
 		env.DryRun = func(req actions.Request) {

@@ -29,8 +29,9 @@ type Redactor struct {
 	replacer *strings.Replacer
 }
 
-// NewRedactor returns an empty redactor.
-func NewRedactor() *Redactor { return &Redactor{secrets: map[string]struct{}{}} }
+// NewRedactor returns an empty redactor. The zero Redactor is ready to use
+// too.
+func NewRedactor() *Redactor { return &Redactor{} }
 
 // minSecretLen is the shortest value masked: one character would mask
 // every occurrence of a letter.
@@ -45,6 +46,9 @@ func (r *Redactor) AddSecret(s string) {
 	}
 	r.mu.Lock()
 	if _, ok := r.secrets[s]; !ok {
+		if r.secrets == nil {
+			r.secrets = map[string]struct{}{}
+		}
 		r.secrets[s] = struct{}{}
 		r.replacer = nil
 	}

@@ -100,53 +100,50 @@ func (e *MissingSecretsError) Error() string {
 // declarations gathers the secrets a template may read: its own, those of
 // every action its steps call, recursively through nested templates. Two
 // declarations of the same secret merge; a secret is optional only if every
-// declaration says so.
+// declaration says so. Templates declare a handful of secrets, so slices
+// beat maps here.
 func (e *engine) declarations(t *template.Template) []*template.Secret {
-	seen := map[string]bool{}
-	merged := map[string]*template.Secret{}
-	var order []string
-	var visit func(decls []*template.Secret)
+	var out []*template.Secret
+	var seen []*template.Template
 	add := func(d *template.Secret) {
-		key := d.SecretName()
-		if d.Kind == template.OAuthSecret {
-			key += "/" + d.GrantType
-		}
-		if prev, ok := merged[key]; ok {
+		for i, prev := range out {
+			if prev.SecretName() != d.SecretName() || prev.Kind != d.Kind || prev.GrantType != d.GrantType {
+				continue
+			}
+			if prev.Optional == d.Optional && len(d.Keys) == 0 && len(d.OptionalKeys) == 0 {
+				return
+			}
 			c := *prev
 			c.Optional = prev.Optional && d.Optional
 			c.Keys = union(prev.Keys, d.Keys)
 			c.OptionalKeys = union(prev.OptionalKeys, d.OptionalKeys)
-			merged[key] = &c
+			out[i] = &c
 			return
 		}
-		merged[key] = d
-		order = append(order, key)
+		out = append(out, d)
 	}
 	var walk func(t *template.Template)
-	visit = func(decls []*template.Secret) {
-		for _, d := range decls {
+	walk = func(t *template.Template) {
+		for _, s := range seen {
+			if s == t {
+				return
+			}
+		}
+		seen = append(seen, t)
+		for _, d := range t.Secrets {
 			add(d)
 		}
-	}
-	walk = func(t *template.Template) {
-		if seen[t.ID()] {
-			return
-		}
-		seen[t.ID()] = true
-		visit(t.Secrets)
 		for _, s := range t.Steps {
 			if child, ok := e.lookupTemplate(s.Action); ok {
 				walk(child)
 			} else if a, ok := e.actions.Lookup(s.Action); ok {
-				visit(a.Spec().Secrets)
+				for _, d := range a.Spec().Secrets {
+					add(d)
+				}
 			}
 		}
 	}
 	walk(t)
-	out := make([]*template.Secret, len(order))
-	for i, k := range order {
-		out[i] = merged[k]
-	}
 	return out
 }
 

@@ -240,7 +240,7 @@ func loadSecrets(ctx context.Context, src SecretSource, red *Redactor, action st
 				keys = declaredKeys(decls, m.Name)
 			}
 			for _, k := range keys {
-				sub(set.m, m.Name).Set(k, "dry-run-"+m.Name+"-"+k)
+				set.m.Child(m.Name).Set(k, "dry-run-"+m.Name+"-"+k)
 			}
 		}
 		set.placeholders = missing
@@ -318,16 +318,4 @@ func declaredKeys(decls []*template.Secret, name string) []string {
 		}
 	}
 	return keys
-}
-
-// sub returns m[key] as a map, creating it when missing.
-func sub(m *value.Map, key string) *value.Map {
-	if v, ok := m.Get(key); ok {
-		if s, ok := v.(*value.Map); ok {
-			return s
-		}
-	}
-	s := value.NewMap(2)
-	m.Set(key, s)
-	return s
 }

@@ -23,27 +23,11 @@ func typeErr(op string, a, b any) error {
 	return fmt.Errorf("unsupported operand type(s) for %s: '%s' and '%s'", op, value.TypeName(a), value.TypeName(b))
 }
 
-// intOf returns v as an int when it is a bool or an int.
-func intOf(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	case int64:
-		return int(x), true
-	}
-	return 0, false
-}
-
 var errOverflow = errors.New("integer overflow: the result does not fit in 64 bits")
 
 func opAdd(a, b any) (any, error) {
-	if x, ok := intOf(a); ok {
-		if y, ok := intOf(b); ok {
+	if x, ok := value.Int(a); ok {
+		if y, ok := value.Int(b); ok {
 			s := x + y
 			if (s > x) != (y > 0) && y != 0 {
 				return nil, errOverflow
@@ -89,8 +73,8 @@ func opAdd(a, b any) (any, error) {
 }
 
 func opSub(a, b any) (any, error) {
-	if x, ok := intOf(a); ok {
-		if y, ok := intOf(b); ok {
+	if x, ok := value.Int(a); ok {
+		if y, ok := value.Int(b); ok {
 			s := x - y
 			if (s < x) != (y > 0) && y != 0 {
 				return nil, errOverflow
@@ -123,8 +107,8 @@ func opSub(a, b any) (any, error) {
 }
 
 func opMul(a, b any) (any, error) {
-	if x, ok := intOf(a); ok {
-		if y, ok := intOf(b); ok {
+	if x, ok := value.Int(a); ok {
+		if y, ok := value.Int(b); ok {
 			if x != 0 && (x*y/x != y || x == -1 && y == math.MinInt) {
 				return nil, errOverflow
 			}
@@ -136,12 +120,12 @@ func opMul(a, b any) (any, error) {
 			return x * y, nil
 		}
 	}
-	if n, ok := intOf(b); ok {
+	if n, ok := value.Int(b); ok {
 		if r, ok, err := repeat(a, n); ok {
 			return r, err
 		}
 	}
-	if n, ok := intOf(a); ok {
+	if n, ok := value.Int(a); ok {
 		if r, ok, err := repeat(b, n); ok {
 			return r, err
 		}
@@ -195,8 +179,8 @@ func opDiv(a, b any) (any, error) {
 }
 
 func opMod(a, b any) (any, error) {
-	if x, ok := intOf(a); ok {
-		if y, ok := intOf(b); ok {
+	if x, ok := value.Int(a); ok {
+		if y, ok := value.Int(b); ok {
 			if y == 0 {
 				return nil, errors.New("Cannot calculate modulo with zero")
 			}
@@ -223,7 +207,7 @@ func opMod(a, b any) (any, error) {
 }
 
 func opNeg(a any) (any, error) {
-	if x, ok := intOf(a); ok {
+	if x, ok := value.Int(a); ok {
 		if x == math.MinInt {
 			return nil, errOverflow
 		}
@@ -239,7 +223,7 @@ func opNeg(a any) (any, error) {
 }
 
 func opPos(a any) (any, error) {
-	if x, ok := intOf(a); ok {
+	if x, ok := value.Int(a); ok {
 		return x, nil
 	}
 	switch a.(type) {
@@ -306,7 +290,7 @@ func index(v, i any) (any, error) {
 		}
 		return nil, fmt.Errorf("Key %s not found for mapping access", value.Repr(i))
 	case []any:
-		n, ok := intOf(i)
+		n, ok := value.Int(i)
 		if !ok {
 			return nil, fmt.Errorf("Sequence indices must be integers, got '%s'", value.TypeName(i))
 		}
@@ -318,7 +302,7 @@ func index(v, i any) (any, error) {
 		}
 		return x[n], nil
 	case string:
-		n, ok := intOf(i)
+		n, ok := value.Int(i)
 		if !ok {
 			return nil, fmt.Errorf("Sequence indices must be integers, got '%s'", value.TypeName(i))
 		}
@@ -351,7 +335,7 @@ func cast(typ string, v any) (any, error) {
 		case int:
 			return x, nil
 		case bool:
-			n, _ := intOf(x)
+			n, _ := value.Int(x)
 			return n, nil
 		case float64:
 			if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) >= 9.2e18 {

@@ -130,7 +130,7 @@ func biAbs(m *machine, args []any, kw kwargs) (any, error) {
 	case float64:
 		return math.Abs(x), nil
 	}
-	if i, ok := asInt(args[0]); ok {
+	if i, ok := value.Int(args[0]); ok {
 		if i < 0 {
 			return unary("-", i)
 		}
@@ -238,15 +238,15 @@ func biRound(m *machine, args []any, kw kwargs) (any, error) {
 	x := args[0]
 	nd := arg(args, 1, kw, "ndigits", nil)
 	if nd != nil {
-		if _, ok := asInt(nd); !ok {
+		if _, ok := value.Int(nd); !ok {
 			return nil, typeErr("'%s' object cannot be interpreted as an integer", typeName(nd))
 		}
 	}
-	if i, ok := asInt(x); ok {
+	if i, ok := value.Int(x); ok {
 		if nd == nil {
 			return i, nil
 		}
-		n, _ := asInt(nd)
+		n, _ := value.Int(nd)
 		if n >= 0 {
 			return i, nil
 		}
@@ -278,7 +278,7 @@ func biRound(m *machine, args []any, kw kwargs) (any, error) {
 		}
 		return int(r), nil
 	}
-	n, _ := asInt(nd)
+	n, _ := value.Int(nd)
 	if math.IsInf(f, 0) || math.IsNaN(f) || f == 0 {
 		return f, nil
 	}
@@ -338,7 +338,7 @@ func biInt(m *machine, args []any, kw kwargs) (any, error) {
 		if !ok {
 			return nil, typeErr("int() can't convert non-string with explicit base")
 		}
-		b, ok := asInt(baseV)
+		b, ok := value.Int(baseV)
 		if !ok {
 			return nil, typeErr("'%s' object cannot be interpreted as an integer", typeName(baseV))
 		}
@@ -363,7 +363,7 @@ func biInt(m *machine, args []any, kw kwargs) (any, error) {
 	case string:
 		return parseInt(m, v, 10)
 	}
-	if i, ok := asInt(x); ok {
+	if i, ok := value.Int(x); ok {
 		return i, nil
 	}
 	return nil, typeErr("int() argument must be a string, a bytes-like object or a real number, not '%s'", typeName(x))
@@ -430,7 +430,7 @@ func biFloat(m *machine, args []any, kw kwargs) (any, error) {
 	case string:
 		return parseFloat(m, v)
 	}
-	if i, ok := asInt(args[0]); ok {
+	if i, ok := value.Int(args[0]); ok {
 		return float64(i), nil
 	}
 	return nil, typeErr("float() argument must be a string or a real number, not '%s'", typeName(args[0]))
@@ -567,7 +567,7 @@ func biSorted(m *machine, args []any, kw kwargs) (any, error) {
 	key, _ := kw.get("key")
 	rev, _ := kw.get("reverse")
 	if rev != nil {
-		if _, isNum := asInt(rev); !isNum {
+		if _, isNum := value.Int(rev); !isNum {
 			if _, isF := rev.(float64); isF {
 				return nil, typeErr("'float' object cannot be interpreted as an integer")
 			}
@@ -612,7 +612,7 @@ func biReversed(m *machine, args []any, kw kwargs) (any, error) {
 
 func biEnumerate(m *machine, args []any, kw kwargs) (any, error) {
 	startV := arg(args, 1, kw, "start", 0)
-	n, ok := asInt(startV)
+	n, ok := value.Int(startV)
 	if !ok {
 		return nil, typeErr("'%s' object cannot be interpreted as an integer", typeName(startV))
 	}
@@ -676,7 +676,7 @@ func biZip(m *machine, args []any, kw kwargs) (any, error) {
 func biRange(m *machine, args []any, kw kwargs) (any, error) {
 	ints := make([]int, len(args))
 	for i, a := range args {
-		n, ok := asInt(a)
+		n, ok := value.Int(a)
 		if !ok {
 			return nil, typeErr("'%s' object cannot be interpreted as an integer", typeName(a))
 		}

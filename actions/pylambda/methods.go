@@ -223,7 +223,7 @@ func (m *machine) strMethod(s, name string, args []any, kw kwargs) (any, error) 
 		}
 		sepV := arg(args, 0, kw, "sep", nil)
 		maxV := arg(args, 1, kw, "maxsplit", -1)
-		maxSplit, ok := asInt(maxV)
+		maxSplit, ok := value.Int(maxV)
 		if !ok {
 			return nil, typeErr("'%s' object cannot be interpreted as an integer", typeName(maxV))
 		}
@@ -266,7 +266,7 @@ func (m *machine) strMethod(s, name string, args []any, kw kwargs) (any, error) 
 		}
 		n := -1
 		if len(args) == 3 {
-			if n, ok1 = asInt(args[2]); !ok1 {
+			if n, ok1 = value.Int(args[2]); !ok1 {
 				return nil, typeErr("'%s' object cannot be interpreted as an integer", typeName(args[2]))
 			}
 		}
@@ -364,7 +364,7 @@ func (m *machine) strRange(s string, bounds []any) (*string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n, ok := asInt(lo); ok && (n > len(r) || n < 0 && n+len(r) > len(r)) {
+	if n, ok := value.Int(lo); ok && (n > len(r) || n < 0 && n+len(r) > len(r)) {
 		return nil, nil
 	}
 	if stop < start {

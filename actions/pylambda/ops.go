@@ -129,25 +129,9 @@ func hashKey(v any) (any, error) {
 	return k, nil
 }
 
-// asInt returns v as an integer when it is a bool or an int.
-func asInt(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	case int64:
-		return int(x), true
-	}
-	return 0, false
-}
-
 // asNumber splits a number into an int or a float.
 func asNumber(v any) (i int, f float64, isFloat, ok bool) {
-	if n, ok := asInt(v); ok {
+	if n, ok := value.Int(v); ok {
 		return n, 0, false, true
 	}
 	if x, ok := v.(float64); ok {
@@ -347,7 +331,7 @@ func (m *machine) contains(item, container any) (bool, error) {
 	case *pySet:
 		return c.has(item)
 	case *rangeVal:
-		if n, ok := asInt(item); ok {
+		if n, ok := value.Int(item); ok {
 			if c.step > 0 && (n < c.start || n >= c.stop) || c.step < 0 && (n > c.start || n <= c.stop) {
 				return false, nil
 			}
@@ -649,12 +633,12 @@ func (m *machine) binary(op string, a, b any) (any, error) {
 			return af * bf, nil
 		}
 		seq, n := a, b
-		if _, ok := asInt(a); ok {
+		if _, ok := value.Int(a); ok {
 			seq, n = b, a
 		}
 		switch s := seq.(type) {
 		case string, []any:
-			k, ok := asInt(n)
+			k, ok := value.Int(n)
 			if !ok {
 				if _, isF := n.(float64); isF || isSeq(n) {
 					return nil, typeErr("can't multiply sequence by non-int of type '%s'", typeName(n))
@@ -859,7 +843,7 @@ func (m *machine) setOp(op string, x, y *pySet) (any, error) {
 
 // unary evaluates -x, +x and ~x.
 func unary(op string, v any) (any, error) {
-	if i, ok := asInt(v); ok {
+	if i, ok := value.Int(v); ok {
 		switch op {
 		case "-":
 			if i == math.MinInt64 {
@@ -885,7 +869,7 @@ func unary(op string, v any) (any, error) {
 func (m *machine) index(x, i any) (any, error) {
 	switch c := x.(type) {
 	case []any:
-		n, ok := asInt(i)
+		n, ok := value.Int(i)
 		if !ok {
 			return nil, typeErr("list indices must be integers or slices, not %s", typeName(i))
 		}
@@ -897,7 +881,7 @@ func (m *machine) index(x, i any) (any, error) {
 		}
 		return c[n], nil
 	case string:
-		n, ok := asInt(i)
+		n, ok := value.Int(i)
 		if !ok {
 			return nil, typeErr("string indices must be integers, not '%s'", typeName(i))
 		}
@@ -933,7 +917,7 @@ func (m *machine) index(x, i any) (any, error) {
 		}
 		return nil, &pyError{"KeyError", m.reprOrType(k)}
 	case *rangeVal:
-		n, ok := asInt(i)
+		n, ok := value.Int(i)
 		if !ok {
 			return nil, typeErr("range indices must be integers or slices, not %s", typeName(i))
 		}
@@ -972,7 +956,7 @@ func sliceIndices(lo, hi, step any, n int) (start, stop, stp int, err error) {
 		if v == nil {
 			return 0, false, nil
 		}
-		i, ok := asInt(v)
+		i, ok := value.Int(v)
 		if !ok {
 			return 0, false, typeErr("slice indices must be integers or None or have an __index__ method")
 		}

@@ -267,7 +267,7 @@ func buildEvalEnv(f *evalFlags) (expr.Env, []string, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("-i %s: %v", key, err)
 		}
-		sub(ctx, "inputs").Set(key, v)
+		ctx.Child("inputs").Set(key, v)
 	}
 	for _, a := range f.vars {
 		name, key, val, err := splitNamed(a, "--var")
@@ -278,7 +278,7 @@ func buildEvalEnv(f *evalFlags) (expr.Env, []string, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("--var %s.%s: %v", name, key, err)
 		}
-		sub(sub(ctx, "VARS"), name).Set(key, v)
+		ctx.Child("VARS").Child(name).Set(key, v)
 	}
 	for _, a := range f.secrets {
 		name, key, val, err := splitNamed(a, "--secret")
@@ -289,7 +289,7 @@ func buildEvalEnv(f *evalFlags) (expr.Env, []string, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("--secret %s.%s: %v", name, key, err)
 		}
-		sub(sub(ctx, "SECRETS"), name).Set(key, text)
+		ctx.Child("SECRETS").Child(name).Set(key, text)
 	}
 	var secrets []string
 	if s, ok := ctx.Get("SECRETS"); ok {

@@ -37,7 +37,7 @@ func TestScripts(t *testing.T) {
 				time.Sleep(d)
 			},
 		},
-		UpdateScripts:       *update,
+		UpdateScripts: *update,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("REPO", repo)
 			api := httptest.NewServer(fakeAPI())

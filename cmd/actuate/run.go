@@ -346,7 +346,7 @@ func collectVars(f *runFlags) (*value.Map, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--var %s.%s: %v", name, key, err)
 		}
-		sub(vars, name).Set(key, v)
+		vars.Child(name).Set(key, v)
 	}
 	return vars, nil
 }

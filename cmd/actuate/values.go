@@ -26,18 +26,6 @@ func collectStrings(v any, out *[]string) {
 	}
 }
 
-// sub returns m[key] as a map, creating it when missing.
-func sub(m *value.Map, key string) *value.Map {
-	if v, ok := m.Get(key); ok {
-		if s, ok := v.(*value.Map); ok {
-			return s
-		}
-	}
-	s := value.NewMap(4)
-	m.Set(key, s)
-	return s
-}
-
 // splitAssignment splits "key=value".
 func splitAssignment(s, flagName, form string) (string, string, error) {
 	key, val, ok := strings.Cut(s, "=")

@@ -99,7 +99,7 @@ func colAt(args ...any) (any, error) {
 	default:
 		return nil, argErr("at", 0, "a list, string or dict", args[0])
 	}
-	i, ok := asInt(args[1])
+	i, ok := value.Int(args[1])
 	if !ok {
 		return nil, fmt.Errorf("at: %s indices must be integers, not %s", kind, value.TypeName(args[1]))
 	}
@@ -456,7 +456,7 @@ func colRange(args ...any) (any, error) {
 	var bounds [3]int
 	bounds[2] = 1
 	for i := range args {
-		n, ok := asInt(args[i])
+		n, ok := value.Int(args[i])
 		if !ok {
 			return nil, fmt.Errorf("range: argument %d must be an integer, got %s (%s): '%s' object cannot be interpreted as an integer", i+1, shortRepr(args[i]), value.TypeName(args[i]), value.TypeName(args[i]))
 		}

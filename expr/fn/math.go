@@ -49,8 +49,8 @@ func unsupportedOperands(op string, a, b any) error {
 // numPair reads two Python numbers: as ints when both are ints (or bools),
 // else as floats.
 func numPair(a, b any) (ai, bi int64, af, bf float64, isFloat, ok bool) {
-	ia, aInt := asInt(a)
-	ib, bInt := asInt(b)
+	ia, aInt := value.Int(a)
+	ib, bInt := value.Int(b)
 	if aInt && bInt {
 		return int64(ia), int64(ib), 0, 0, false, true
 	}
@@ -202,12 +202,12 @@ func pyMul(a, b any) (any, error) {
 		return int(p), nil
 	}
 	seq, n := a, b
-	if _, ok := asInt(a); ok {
+	if _, ok := value.Int(a); ok {
 		seq, n = b, a
 	}
 	switch s := seq.(type) {
 	case string, []any:
-		count, ok := asInt(n)
+		count, ok := value.Int(n)
 		if !ok {
 			return nil, fmt.Errorf("can't multiply sequence by non-int of type '%s'", value.TypeName(n))
 		}
@@ -234,7 +234,7 @@ func pyMul(a, b any) (any, error) {
 		return out, nil
 	case time.Duration:
 		if f, ok := value.Number(n); ok {
-			if i, isInt := asInt(n); isInt {
+			if i, isInt := value.Int(n); isInt {
 				p := s * time.Duration(i)
 				if i != 0 && p/time.Duration(i) != s {
 					return nil, errors.New("duration overflow")
@@ -421,10 +421,10 @@ func mathSum(args ...any) (any, error) {
 	i := 0
 	// Integer phase.
 	if _, isBool := acc.(bool); !isBool {
-		if n, ok := asInt(acc); ok {
+		if n, ok := value.Int(acc); ok {
 			total := int64(n)
 			for ; i < len(items); i++ {
-				v, ok := asInt(items[i])
+				v, ok := value.Int(items[i])
 				if !ok {
 					break
 				}
@@ -440,7 +440,7 @@ func mathSum(args ...any) (any, error) {
 	// Float phase.
 	if i < len(items) {
 		if f, isF := items[i].(float64); isF {
-			if n, ok := asInt(acc); ok {
+			if n, ok := value.Int(acc); ok {
 				acc = float64(n) + f
 				i++
 			}
@@ -460,7 +460,7 @@ func mathSum(args ...any) (any, error) {
 				f = t
 				continue
 			case int, int64, bool:
-				n, _ := asInt(x)
+				n, _ := value.Int(x)
 				f += float64(n)
 				continue
 			}

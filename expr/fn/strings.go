@@ -79,25 +79,10 @@ func argStr(fn string, args []any, i int) (string, error) {
 
 // argInt accepts a Python int (bools count, as in Python).
 func argInt(fn string, args []any, i int) (int, error) {
-	if n, ok := asInt(args[i]); ok {
+	if n, ok := value.Int(args[i]); ok {
 		return n, nil
 	}
 	return 0, argErr(fn, i, "an integer", args[i])
-}
-
-func asInt(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case int64:
-		return int(x), true
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	}
-	return 0, false
 }
 
 func argList(fn string, args []any, i int) ([]any, error) {
@@ -975,7 +960,7 @@ func formatSpec(v any, spec string) (string, error) {
 		if spec == "" {
 			return value.Str(x), nil
 		}
-		n, _ := asInt(x)
+		n, _ := value.Int(x)
 		return formatIntSpec(int64(n), spec, "bool")
 	case int:
 		if spec == "" {

@@ -148,6 +148,19 @@ func (m *Map) reindex() {
 	}
 }
 
+// Child returns the map stored under key, creating an empty one (in place
+// of anything that is not a map) when there is none.
+func (m *Map) Child(key string) *Map {
+	if v, ok := m.Get(key); ok {
+		if c, ok := v.(*Map); ok && c != nil {
+			return c
+		}
+	}
+	c := NewMap(4)
+	m.Set(key, c)
+	return c
+}
+
 // Delete removes key, keeping the order of the other entries.
 func (m *Map) Delete(key string) {
 	i := m.find(key)

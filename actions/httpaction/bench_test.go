@@ -46,6 +46,17 @@ func BenchmarkRequest(b *testing.B) {
 			resp.Body.Close()
 		}
 	})
+	b.Run("core.http_request no timeout", func(b *testing.B) {
+		env, _ := newEnv()
+		env.Transport = tr
+		a := args(b, req, "url", srv.URL+"/item", "method", "GET", "timeout", 0)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := req.Run(context.Background(), a, env); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("core.http_request", func(b *testing.B) {
 		env, _ := newEnv()
 		env.Transport = tr

@@ -23,7 +23,14 @@
 // does: connecting (including waiting for a pooled connection), the TLS
 // handshake, writing the request, waiting for the response headers and each
 // read of the body. It is not a deadline for the whole exchange. When it
-// expires the action fails with a [*TimeoutError] naming the phase.
+// expires the action fails with a [*TimeoutError] naming the phase. When
+// the transport is an *http.Transport (without its own TLS dialer or a
+// limit of connections per host) the timeout is carried by a cached clone
+// of it: a dial timeout, TLSHandshakeTimeout, ResponseHeaderTimeout
+// (shorter ones of the transport are kept) and a deadline on each write
+// to the connection; a pooled timer watches the body's reads. Other
+// transports get the same phases watched through httptrace, at a higher
+// cost per request.
 //
 // # Retries
 //

@@ -416,6 +416,15 @@ func TestRequestRedirects(t *testing.T) {
 	})
 }
 
+// wrapped hides an *http.Transport behind another type, as a wrapping
+// transport would, so that the exchange watches every phase itself.
+type wrapped struct{ rt http.RoundTripper }
+
+func (w wrapped) RoundTrip(r *http.Request) (*http.Response, error) { return w.rt.RoundTrip(r) }
+
+// TestRequestTimeouts runs each phase's timeout through an *http.Transport
+// (a clone applies the timeout) and through a transport of another type
+// (the exchange watches the phases with httptrace).
 func TestRequestTimeouts(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
@@ -430,6 +439,12 @@ func TestRequestTimeouts(t *testing.T) {
 			w.WriteHeader(200)
 			io.WriteString(w, "part")
 			w.(http.Flusher).Flush()
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		case "/no-read":
+			// never reads the upload, so the client's writes stall
 			select {
 			case <-release:
 			case <-r.Context().Done():
@@ -449,55 +464,130 @@ func TestRequestTimeouts(t *testing.T) {
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(release) })
 
-	tests := []struct {
-		path, phase, want string
-	}{
-		{"/slow-headers", "read_headers", "GET SRV/slow-headers: waiting for the response headers timed out after 100ms"},
-		{"/slow-body", "read_body", "GET SRV/slow-body: reading the response body timed out after 100ms"},
+	// A server that accepts connections and never answers the TLS
+	// handshake.
+	mute, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tc := range tests {
-		t.Run(tc.phase, func(t *testing.T) {
+	t.Cleanup(func() { mute.Close() })
+	go func() {
+		for {
+			c, err := mute.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				<-release
+				c.Close()
+			}()
+		}
+	}()
+	upload := strings.Repeat("x", 16<<20) // more than the loopback buffers hold
+
+	for _, path := range []string{"timed", "fallback"} {
+		transport := func(tr *http.Transport) http.RoundTripper {
+			if path == "fallback" {
+				return wrapped{tr}
+			}
+			return tr
+		}
+		t.Run(path, func(t *testing.T) {
 			t.Parallel()
-			start := time.Now()
-			_, err := run(t, req, nil, "url", srv.URL+tc.path+"?secret=1", "method", "GET", "timeout", 0.1)
-			want := strings.ReplaceAll(tc.want, "SRV", srv.URL)
-			if err == nil || err.Error() != want {
-				t.Fatalf("error:\n got %v\nwant %s", err, want)
+			tests := []struct {
+				phase, method, url, want string
+				body                     any
+			}{
+				{"read_headers", "GET", "SRV/slow-headers?secret=1", "GET SRV/slow-headers: waiting for the response headers timed out after 100ms", nil},
+				{"read_body", "GET", "SRV/slow-body?secret=1", "GET SRV/slow-body: reading the response body timed out after 100ms", nil},
+				{"write", "POST", "SRV/no-read?secret=1", "POST SRV/no-read: sending the request timed out after 100ms", upload},
+				{"tls", "GET", "https://MUTE/x?secret=1", "GET https://MUTE/x: the TLS handshake timed out after 100ms", nil},
 			}
-			var te *TimeoutError
-			if !errors.As(err, &te) || te.Phase != tc.phase || te.After != 100*time.Millisecond || !te.Timeout() {
-				t.Errorf("TimeoutError: %+v", te)
+			for _, tc := range tests {
+				t.Run(tc.phase, func(t *testing.T) {
+					t.Parallel()
+					env, _ := newEnv()
+					env.Transport = transport(testTransport)
+					expand := strings.NewReplacer("SRV", srv.URL, "MUTE", mute.Addr().String())
+					start := time.Now()
+					_, err := run(t, req, env, "url", expand.Replace(tc.url), "method", tc.method, "timeout", 0.1, "content", tc.body)
+					want := expand.Replace(tc.want)
+					if err == nil || err.Error() != want {
+						t.Fatalf("error:\n got %v\nwant %s", err, want)
+					}
+					var te *TimeoutError
+					if !errors.As(err, &te) || te.Phase != tc.phase || te.After != 100*time.Millisecond || !te.Timeout() {
+						t.Errorf("TimeoutError: %+v", te)
+					}
+					if d := time.Since(start); d > 2*time.Second {
+						t.Errorf("took %s", d)
+					}
+				})
 			}
-			if d := time.Since(start); d > 2*time.Second {
-				t.Errorf("took %s", d)
-			}
+			t.Run("per phase, not total", func(t *testing.T) {
+				t.Parallel()
+				env, _ := newEnv()
+				env.Transport = transport(testTransport)
+				got, err := run(t, req, env, "url", srv.URL+"/steady", "method", "GET", "timeout", 0.4)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if data, _ := got.(*value.Map).Get("data"); data != "abcdef" {
+					t.Errorf("data %v", data)
+				}
+			})
+			t.Run("connect", func(t *testing.T) {
+				t.Parallel()
+				env, _ := newEnv()
+				tr := testTransport.Clone()
+				tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+					<-ctx.Done() // a host that never answers
+					return nil, ctx.Err()
+				}
+				env.Transport = transport(tr)
+				// GET: a timeout is not retried.
+				_, err := run(t, req, env, "url", "http://192.0.2.1:9/x", "method", "GET", "timeout", 0.05)
+				want := "GET http://192.0.2.1:9/x: connecting to the server timed out after 50ms"
+				if err == nil || err.Error() != want {
+					t.Fatalf("error:\n got %v\nwant %s", err, want)
+				}
+			})
 		})
 	}
-	t.Run("per phase, not total", func(t *testing.T) {
-		t.Parallel()
-		got, err := run(t, req, nil, "url", srv.URL+"/steady", "method", "GET", "timeout", 0.4)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if data, _ := got.(*value.Map).Get("data"); data != "abcdef" {
-			t.Errorf("data %v", data)
-		}
-	})
-	t.Run("connect", func(t *testing.T) {
-		t.Parallel()
-		env, _ := newEnv()
-		tr := testTransport.Clone()
-		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
-			<-ctx.Done() // a host that never answers
-			return nil, ctx.Err()
-		}
-		env.Transport = tr
-		_, err := run(t, req, env, "url", "http://192.0.2.1:9/x", "method", "POST", "timeout", 0.05)
-		want := "POST http://192.0.2.1:9/x: connecting to the server timed out after 50ms"
-		if err == nil || err.Error() != want {
-			t.Fatalf("error:\n got %v\nwant %s", err, want)
-		}
-	})
+}
+
+// TestTimedTransportCache checks that steps with the same timeout and TLS
+// settings share a timed clone, and that a transport the timeout cannot
+// be applied to is left to the exchange's watch.
+func TestTimedTransportCache(t *testing.T) {
+	t.Parallel()
+	env, _ := newEnv()
+	a, ta, _ := stepTransport(env, true, time.Second)
+	b, tb, _ := stepTransport(env, true, time.Second)
+	if a != b || ta != tb || a != http.RoundTripper(ta) || a == testTransport {
+		t.Errorf("timed transports not cached: %p %p", a, b)
+	}
+	if ta.ResponseHeaderTimeout != time.Second || ta.TLSHandshakeTimeout != time.Second {
+		t.Errorf("timeouts %s %s", ta.ResponseHeaderTimeout, ta.TLSHandshakeTimeout)
+	}
+	c, _, _ := stepTransport(env, true, 2*time.Second)
+	d, _, _ := stepTransport(env, false, time.Second)
+	if c == a || d == a || d == c {
+		t.Error("timed transport shared across settings")
+	}
+	if e, te, _ := stepTransport(env, true, 0); e != testTransport || te != nil {
+		t.Error("no timeout, yet not the plain transport")
+	}
+	limited := testTransport.Clone()
+	limited.MaxConnsPerHost = 4
+	env.Transport = limited
+	if f, tf, _ := stepTransport(env, true, time.Second); f != limited || tf != nil {
+		t.Error("a transport with a connection limit got a timed clone")
+	}
+	env.Transport = wrapped{testTransport}
+	if g, tg, _ := stepTransport(env, true, time.Second); g != env.Transport || tg != nil {
+		t.Error("a wrapping transport got a timed clone")
+	}
 }
 
 func TestRequestCancel(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -59,14 +60,15 @@ func send(ctx context.Context, env *actions.Env, r *request) (*response, error) 
 		env.DryRun(actions.Request{Method: r.method, URL: b.req.URL.String(), Headers: b.req.Header, Body: string(b.body)})
 		return nil, nil
 	}
-	rt, err := transportFor(env, r.verifySSL)
+	rt, timed, err := stepTransport(env, r.verifySSL, r.timeout)
 	if err != nil {
 		return nil, err
 	}
-	x := &exchange{env: env, method: r.method, timeout: r.timeout, maxRedirects: r.maxRedirects}
+	x := &exchange{env: env, method: r.method, timeout: r.timeout, maxRedirects: r.maxRedirects, timed: timed}
 	x.rt.rt = rt
 	reqCtx := ctx
-	if r.timeout > 0 {
+	watch := r.timeout > 0 && timed == nil // the fallback: watch every phase here
+	if watch {
 		var cancel context.CancelCauseFunc
 		reqCtx, cancel = context.WithCancelCause(ctx)
 		defer cancel(nil)
@@ -88,11 +90,9 @@ func send(ctx context.Context, env *actions.Env, r *request) (*response, error) 
 	x.url = b.req.URL
 	rreq := &retryablehttp.Request{Request: b.req}
 	if b.body != nil {
-		if r.timeout > 0 {
-			body := b.body
-			err = rreq.SetBody(retryablehttp.ReaderFunc(func() (io.Reader, error) {
-				return &timedReader{Reader: bytes.NewReader(body), x: x}, nil
-			}))
+		if watch {
+			x.body = b.body
+			err = rreq.SetBody(retryablehttp.ReaderFunc(x.timedBody))
 		} else {
 			err = rreq.SetBody(b.body)
 		}
@@ -115,9 +115,12 @@ func send(ctx context.Context, env *actions.Env, r *request) (*response, error) 
 		Backoff:      x.backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	if r.timeout > 0 {
+	if watch {
 		x.timer = time.AfterFunc(r.timeout, x.fire)
 		defer x.timer.Stop()
+	}
+	if timed != nil {
+		defer x.unwatchBody()
 	}
 	hresp, err := x.rc.Do(rreq)
 	if err != nil {
@@ -135,7 +138,8 @@ func send(ctx context.Context, env *actions.Env, r *request) (*response, error) 
 	if hresp.Request != nil && hresp.Request.URL != nil {
 		u = hresp.Request.URL
 	}
-	return &response{method: r.method, status: hresp.StatusCode, header: hresp.Header, body: body, url: u}, nil
+	x.resp = response{method: r.method, status: hresp.StatusCode, header: hresp.Header, body: body, url: u}
+	return &x.resp, nil // in the exchange's allocation
 }
 
 // retryMax is the number of retries for a request: the step's `retries:`
@@ -160,22 +164,30 @@ type exchange struct {
 	url          *url.URL
 	maxRedirects int
 
-	rt keepIdle
-	hc http.Client
-	rc retryablehttp.Client
+	rt   keepIdle
+	hc   http.Client
+	rc   retryablehttp.Client
+	resp response
 
 	// Retry bookkeeping, written by checkRetry and read by backoff.
 	attempts   int
 	lastStatus int
 	lastErr    error
 
-	// The timeout watchdog: a timer reset at each phase of the exchange
-	// that cancels the request with a *TimeoutError when it fires.
 	timeout time.Duration
-	timer   *time.Timer
-	cancel  context.CancelCauseFunc
-	phase   atomic.Int32
-	trace   httptrace.ClientTrace
+	// timed is the transport when it applies the timeout itself to every
+	// phase but reading the body, which watch covers.
+	timed *http.Transport
+	watch *bodyWatch
+
+	// The fallback timeout watchdog, for transports that are not an
+	// *http.Transport: a timer reset at each phase of the exchange that
+	// cancels the request with a *TimeoutError when it fires.
+	timer  *time.Timer
+	cancel context.CancelCauseFunc
+	phase  atomic.Int32
+	trace  httptrace.ClientTrace
+	body   []byte // the request body, read through a timedReader
 }
 
 // Phases of an exchange, for the timeout watchdog.
@@ -211,9 +223,16 @@ func (x *exchange) onTLSStart()                               { x.set(phaseTLS) 
 func (x *exchange) onGotConn(httptrace.GotConnInfo)           { x.set(phaseWrite) }
 func (x *exchange) onWroteRequest(httptrace.WroteRequestInfo) { x.set(phaseHeaders) }
 func (x *exchange) onFirstByte()                              { x.set(phaseHeaders) }
-func (x *exchange) fire() {
-	p := x.phase.Load()
-	x.cancel(&TimeoutError{Method: x.method, URL: logURL(x.url), Phase: phaseNames[p], After: x.timeout, what: phaseText[p]})
+func (x *exchange) fire()                                     { x.cancel(x.timeoutError(x.phase.Load())) }
+
+func (x *exchange) timeoutError(p int32) *TimeoutError {
+	return &TimeoutError{Method: x.method, URL: logURL(x.url), Phase: phaseNames[p], After: x.timeout, what: phaseText[p]}
+}
+
+// timedBody returns the request body for an attempt, under the
+// fallback watchdog.
+func (x *exchange) timedBody() (io.Reader, error) {
+	return &timedReader{Reader: bytes.NewReader(x.body), x: x}, nil
 }
 
 // timedReader is a request body that restarts the write timeout at each
@@ -263,12 +282,19 @@ func (x *exchange) checkRetry(ctx context.Context, resp *http.Response, err erro
 	}
 	if err != nil {
 		x.lastErr, x.lastStatus = err, 0
+		if x.timed != nil {
+			if _, ok := timeoutPhase(x.timed, x.timeout, err); ok {
+				return false, nil
+			}
+		}
 		return retryableError(err), nil
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		x.lastErr, x.lastStatus = nil, resp.StatusCode
-		x.set(phaseBody) // retryablehttp drains the body before the wait
+		// retryablehttp drains the body before the wait
+		x.set(phaseBody)
+		x.watchBody(resp.Body)
 		return true, nil
 	}
 	return false, nil
@@ -301,6 +327,7 @@ func (x *exchange) backoff(lo, hi time.Duration, attempt int, resp *http.Respons
 	if x.timer != nil {
 		x.timer.Stop()
 	}
+	x.unwatchBody()
 	wait, ok := retryAfter(resp, x.env.Now)
 	if !ok {
 		wait = exponential(lo, hi, attempt)
@@ -373,6 +400,11 @@ func (x *exchange) fail(ctx, reqCtx context.Context, err error) error {
 			return te
 		}
 	}
+	if x.timed != nil {
+		if p, ok := timeoutPhase(x.timed, x.timeout, err); ok {
+			return x.timeoutError(p)
+		}
+	}
 	err = unwrapURLError(err)
 	if x.attempts > 1 {
 		return fmt.Errorf("%s %s: giving up after %d attempts: %w", x.method, logURL(x.url), x.attempts, err)
@@ -408,11 +440,18 @@ func (x *exchange) readBody(resp *http.Response) ([]byte, error) {
 		size = int(n) + 1
 	}
 	buf := make([]byte, 0, size)
-	for {
+	for reads := 0; ; reads++ {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
 		x.set(phaseBody)
+		if x.timed != nil {
+			if reads == 0 {
+				x.watchBody(resp.Body)
+			} else {
+				x.watch.t.Reset(x.timeout)
+			}
+		}
 		n, err := resp.Body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > maxResponseBytes {
@@ -422,12 +461,16 @@ func (x *exchange) readBody(resp *http.Response) ([]byte, error) {
 			break
 		}
 		if err != nil {
+			if x.timed != nil && x.unwatchBody() {
+				return nil, &phaseTimeout{phase: phaseBody, err: err}
+			}
 			return nil, err
 		}
 	}
 	if x.timer != nil {
 		x.timer.Stop()
 	}
+	x.unwatchBody()
 	return buf, nil
 }
 
@@ -455,3 +498,70 @@ func (e *TimeoutError) Error() string {
 
 // Timeout reports true, as net.Error does for timeouts.
 func (e *TimeoutError) Timeout() bool { return true }
+
+// bodyWatch closes a response body that makes no progress for the
+// timeout, failing the Read that waits on it: the timed transport's watch
+// over reading the body. Its timer is reset before each Read. The
+// watches are pooled, timer included.
+type bodyWatch struct {
+	t     *time.Timer
+	mu    sync.Mutex
+	body  io.Closer
+	fired bool
+}
+
+var watches = sync.Pool{New: func() any {
+	w := &bodyWatch{}
+	w.t = time.AfterFunc(time.Hour, w.fire)
+	w.t.Stop()
+	return w
+}}
+
+func (w *bodyWatch) fire() {
+	w.mu.Lock()
+	w.fired = true
+	body := w.body
+	w.mu.Unlock()
+	if body != nil {
+		body.Close()
+	}
+}
+
+// watchBody (re)starts the watch over body; it does nothing unless the
+// transport is timed.
+func (x *exchange) watchBody(body io.Closer) {
+	if x.timed == nil {
+		return
+	}
+	w := x.watch
+	fresh := w == nil
+	if fresh {
+		w = watches.Get().(*bodyWatch)
+		x.watch = w
+	}
+	w.mu.Lock()
+	w.body = body
+	if fresh {
+		w.fired = false
+	}
+	w.mu.Unlock()
+	w.t.Reset(x.timeout)
+}
+
+// unwatchBody stops the watch, if any, and reports whether it fired.
+func (x *exchange) unwatchBody() (fired bool) {
+	w := x.watch
+	if w == nil {
+		return false
+	}
+	x.watch = nil
+	stopped := w.t.Stop()
+	w.mu.Lock()
+	fired = w.fired
+	w.body = nil
+	w.mu.Unlock()
+	if stopped {
+		watches.Put(w) // its callback is not running and will not
+	}
+	return fired
+}

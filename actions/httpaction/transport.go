@@ -1,13 +1,17 @@
 package httpaction
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/actuatehq/actuate/actions"
 )
@@ -21,23 +25,39 @@ var defaultTransport = sync.OnceValue(func() *http.Transport {
 	return t
 })
 
-// tlsKey identifies a clone of a transport with its own TLS settings.
-type tlsKey struct {
+// stepKey identifies a clone of a transport with a step's TLS settings
+// and phase timeout.
+type stepKey struct {
 	base     *http.Transport
 	insecure bool
 	// sum is the SHA-256 of the certificate, key and CA bundle, so the
 	// cache holds no secret in its keys.
 	sum [sha256.Size]byte
+	// timeout is the phase timeout the clone applies itself (see
+	// withTimeouts), 0 for none.
+	timeout time.Duration
 }
 
-// tlsTransports caches the clones by tlsKey so that steps with the same
+// stepTransports caches the clones by stepKey so that steps with the same
 // settings share a connection pool.
-var tlsTransports sync.Map // tlsKey -> *http.Transport
+var stepTransports sync.Map // stepKey -> *http.Transport
 
-// transportFor returns the transport for a request: env.Transport, or a
-// cached clone of it when the step disables certificate verification or
-// has an mtls or ca_cert secret.
+// transportFor returns the transport for a request without a timeout of
+// its own: env.Transport, or a cached clone of it when the step disables
+// certificate verification or has an mtls or ca_cert secret.
 func transportFor(env *actions.Env, verifySSL bool) (http.RoundTripper, error) {
+	rt, _, err := stepTransport(env, verifySSL, 0)
+	return rt, err
+}
+
+// stepTransport returns the transport for a request as transportFor
+// does. When timeout is positive and the transport is an *http.Transport
+// that can carry it (see timeoutCapable), the transport is a cached clone
+// that applies the timeout to connecting, the TLS handshake, each write
+// and the wait for the response headers, and it is also returned as
+// timed; otherwise timed is nil and the caller must watch the phases
+// itself.
+func stepTransport(env *actions.Env, verifySSL bool, timeout time.Duration) (rt http.RoundTripper, timed *http.Transport, err error) {
 	var cert, key, ca string
 	if env.Secrets != nil {
 		cert, _ = env.Secrets.Get("mtls", "TLS_CERTIFICATE")
@@ -48,59 +68,182 @@ func transportFor(env *actions.Env, verifySSL bool) (http.RoundTripper, error) {
 			ca, _ = env.Secrets.Get("ca_cert", "CA_CERTIFICATE")
 		}
 	}
-	rt := env.Transport
+	rt = env.Transport
 	if rt == nil {
 		rt = defaultTransport()
 	}
-	if verifySSL && cert == "" && ca == "" {
-		return rt, nil
-	}
+	plainTLS := verifySSL && cert == "" && ca == ""
 	base, ok := rt.(*http.Transport)
 	if !ok {
 		// A fake or wrapping transport owns its TLS settings.
-		if env.Logger != nil {
+		if !plainTLS && env.Logger != nil {
 			env.Logger.Warn("the engine's HTTP transport cannot be given the step's TLS settings (verify_ssl, mtls, ca_cert); using it as it is",
 				"transport", fmt.Sprintf("%T", rt))
 		}
-		return rt, nil
+		return rt, nil, nil
 	}
-	k := tlsKey{base: base, insecure: !verifySSL}
-	h := sha256.New()
-	for _, s := range []string{cert, key, ca} {
-		fmt.Fprintf(h, "%d:%s", len(s), s)
+	if timeout < 0 || !timeoutCapable(base) {
+		timeout = 0
 	}
-	h.Sum(k.sum[:0])
-	if t, ok := tlsTransports.Load(k); ok {
-		return t.(*http.Transport), nil
+	if plainTLS && timeout == 0 {
+		return rt, nil, nil
 	}
-	cfg := &tls.Config{}
-	if base.TLSClientConfig != nil {
-		cfg = base.TLSClientConfig.Clone()
-	}
-	cfg.InsecureSkipVerify = !verifySSL
-	if cert != "" {
-		keyPEM := key
-		if keyPEM == "" {
-			keyPEM = cert // one PEM holding the certificate and its key
+	k := stepKey{base: base, insecure: !verifySSL, timeout: timeout}
+	if !plainTLS {
+		h := sha256.New()
+		for _, s := range []string{cert, key, ca} {
+			fmt.Fprintf(h, "%d:%s", len(s), s)
 		}
-		pair, err := tls.X509KeyPair([]byte(cert), []byte(keyPEM))
-		if err != nil {
-			return nil, fmt.Errorf("mtls secret: TLS_CERTIFICATE and TLS_PRIVATE_KEY do not form a client certificate: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{pair}
+		h.Sum(k.sum[:0])
 	}
-	if ca != "" {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM([]byte(ca)) {
-			return nil, errors.New("ca_cert secret: CA_CERTIFICATE holds no PEM certificate")
-		}
-		cfg.RootCAs = pool
+	if t, ok := stepTransports.Load(k); ok {
+		return timedResult(t.(*http.Transport), timeout)
 	}
 	t := base.Clone()
-	t.TLSClientConfig = cfg
-	got, _ := tlsTransports.LoadOrStore(k, t)
-	if got != t {
+	if !plainTLS {
+		cfg := &tls.Config{}
+		if base.TLSClientConfig != nil {
+			cfg = base.TLSClientConfig.Clone()
+		}
+		cfg.InsecureSkipVerify = !verifySSL
+		if cert != "" {
+			keyPEM := key
+			if keyPEM == "" {
+				keyPEM = cert // one PEM holding the certificate and its key
+			}
+			pair, err := tls.X509KeyPair([]byte(cert), []byte(keyPEM))
+			if err != nil {
+				return nil, nil, fmt.Errorf("mtls secret: TLS_CERTIFICATE and TLS_PRIVATE_KEY do not form a client certificate: %w", err)
+			}
+			cfg.Certificates = []tls.Certificate{pair}
+		}
+		if ca != "" {
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM([]byte(ca)) {
+				return nil, nil, errors.New("ca_cert secret: CA_CERTIFICATE holds no PEM certificate")
+			}
+			cfg.RootCAs = pool
+		}
+		t.TLSClientConfig = cfg
+	}
+	if timeout > 0 {
+		withTimeouts(t, timeout)
+	}
+	got, loaded := stepTransports.LoadOrStore(k, t)
+	if loaded {
 		t.CloseIdleConnections()
 	}
-	return got.(*http.Transport), nil
+	return timedResult(got.(*http.Transport), timeout)
+}
+
+func timedResult(t *http.Transport, timeout time.Duration) (http.RoundTripper, *http.Transport, error) {
+	if timeout > 0 {
+		return t, t, nil
+	}
+	return t, nil, nil
+}
+
+// timeoutCapable tells whether withTimeouts can make a clone of t apply
+// the phase timeout exactly: t dials with DialContext (or the default
+// dialer) and does its own TLS handshakes, and it has no limit of
+// connections per host, so a request never waits for a pooled connection
+// other than the one it dials.
+func timeoutCapable(t *http.Transport) bool {
+	return t.DialTLSContext == nil && t.DialTLS == nil && //nolint:staticcheck // DialTLS may still be set
+		(t.DialContext != nil || t.Dial == nil) && //nolint:staticcheck // Dial may still be set
+		t.MaxConnsPerHost <= 0
+}
+
+// withTimeouts makes t apply timeout to each phase of an exchange but the
+// reading of the body, which the exchange watches itself:
+//   - dialing (DialContext under a context with the timeout),
+//   - the TLS handshake (TLSHandshakeTimeout),
+//   - each write on the connection, so writing the request and its body
+//     (a write deadline set before each write),
+//   - the wait for the response headers once the request is written
+//     (ResponseHeaderTimeout).
+//
+// Timeouts t already has that are shorter stay as they are. The phases
+// that time out fail with a *phaseTimeout (dialing, writing) or with
+// net/http's own timeout errors (TLS handshake, response headers), which
+// timeoutPhase recognises.
+func withTimeouts(t *http.Transport, timeout time.Duration) {
+	dial := t.DialContext
+	if dial == nil {
+		var d net.Dialer
+		dial = d.DialContext
+	}
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dctx, cancel := context.WithTimeout(ctx, timeout)
+		c, err := dial(dctx, network, addr)
+		expired := err != nil && ctx.Err() == nil && errors.Is(dctx.Err(), context.DeadlineExceeded)
+		cancel()
+		if err != nil {
+			if expired {
+				return nil, &phaseTimeout{phase: phaseConnect, err: err}
+			}
+			return nil, err
+		}
+		return &timedConn{Conn: c, timeout: timeout}, nil
+	}
+	if t.TLSHandshakeTimeout <= 0 || timeout < t.TLSHandshakeTimeout {
+		t.TLSHandshakeTimeout = timeout
+	}
+	if t.ResponseHeaderTimeout <= 0 || timeout < t.ResponseHeaderTimeout {
+		t.ResponseHeaderTimeout = timeout
+	}
+}
+
+// timedConn is a connection whose writes each fail with a *phaseTimeout
+// when they make no progress for the timeout. Reads are left alone: the
+// transport reads idle connections in the background.
+type timedConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (c *timedConn) Write(p []byte) (int, error) {
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
+		return 0, err
+	}
+	n, err := c.Conn.Write(p)
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		err = &phaseTimeout{phase: phaseWrite, err: err}
+	}
+	return n, err
+}
+
+// phaseTimeout is the error of a phase that a timed transport or the body
+// watch cut short; the exchange turns it into a *TimeoutError.
+type phaseTimeout struct {
+	phase int32
+	err   error
+}
+
+func (e *phaseTimeout) Error() string {
+	if e.err == nil {
+		return phaseText[e.phase] + " timed out"
+	}
+	return phaseText[e.phase] + " timed out: " + e.err.Error()
+}
+func (e *phaseTimeout) Unwrap() error   { return e.err }
+func (e *phaseTimeout) Timeout() bool   { return true }
+func (e *phaseTimeout) Temporary() bool { return true }
+
+// timeoutPhase tells whether err is a phase timing out on the timed
+// transport t, and which.
+func timeoutPhase(t *http.Transport, timeout time.Duration, err error) (int32, bool) {
+	var pt *phaseTimeout
+	if errors.As(err, &pt) {
+		return pt.phase, true
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		switch e.Error() {
+		case "net/http: TLS handshake timeout":
+			return phaseTLS, t.TLSHandshakeTimeout == timeout
+		case "net/http: timeout awaiting response headers", "http2: timeout awaiting response headers":
+			return phaseHeaders, t.ResponseHeaderTimeout == timeout
+		}
+	}
+	return 0, false
 }

@@ -1,6 +1,8 @@
 package engine_test
 
 import (
+	"net"
+	"sync/atomic"
 	"context"
 	"io"
 	"net/http"
@@ -38,12 +40,21 @@ const benchTemplate = `definition:
   returns: ${{ steps.get.result.data }}
 `
 
+var newConns atomic.Int64
+
 func benchServer() *httptest.Server {
 	body := []byte(`{"id": "00u1", "profile": {"login": "ada@example.com", "firstName": "Ada"}, "status": "ACTIVE"}`)
-	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
 	}))
+	srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			newConns.Add(1)
+		}
+	}
+	srv.Start()
+	return srv
 }
 
 func benchSetup(b *testing.B) (*template.Template, engine.Options, *httptest.Server) {
@@ -108,11 +119,13 @@ func BenchmarkStep(b *testing.B) {
 	})
 	b.Run("engine", func(b *testing.B) {
 		b.ReportAllocs()
+		before := newConns.Load()
 		for b.Loop() {
 			if _, err := engine.RunTemplate(ctx, t, inputs, opts); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric(float64(newConns.Load()-before), "conns")
 	})
 	b.Run("raw-64", func(b *testing.B) {
 		b.ReportAllocs()

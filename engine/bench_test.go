@@ -1,14 +1,14 @@
 package engine_test
 
 import (
-	"net"
-	"sync/atomic"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/go-retryablehttp"

@@ -240,8 +240,6 @@ func init() {
 	defRuntime("_map", func(args ...any) (any, error) { return broadcast(args[0].(*fn.Func), args[1:]) })
 }
 
-var compareFuncs = map[string]string{"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
-
 var binaryFuncs = map[string]string{
 	"||": "_or", "&&": "_and", "==": "_eq", "!=": "_ne",
 	"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge",

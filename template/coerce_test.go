@@ -70,7 +70,7 @@ func TestCoerceInt(t *testing.T) {
 		{typ: "int", in: 42, want: 42},
 		{typ: "int", in: int64(-7), want: -7},
 		{typ: "int", in: 3.0, want: 3},
-		{typ: "int", in: -0.0, want: 0},
+		{typ: "int", in: math.Copysign(0, -1), want: 0},
 		{typ: "int", in: true, want: 1},
 		{typ: "int", in: false, want: 0},
 		{typ: "int", in: "42", want: 42},

@@ -112,16 +112,6 @@ func jsonText(t testing.TB, v any) string {
 	return string(b)
 }
 
-// parse parses JSON text into values.
-func parse(t testing.TB, s string) any {
-	t.Helper()
-	v, err := value.ParseJSON([]byte(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 // echo is a handler that answers with a JSON description of the request:
 // method, URI, selected headers and body.
 func echo(w http.ResponseWriter, r *http.Request) {

@@ -85,11 +85,11 @@ func TestNoMutation(t *testing.T) {
 	t.Parallel()
 	in, _ := value.ParseJSON([]byte(`{"items": [3, 1, 2], "m": {"b": 1, "a": 2}}`))
 	before := value.Repr(in)
-	l, err := Compile("lambda x: (sorted(x['items']), list(reversed(x['items'])), dict(x['m']), x['items'][::-1], {**{}} if False else set(x['items']))")
+	_, err := Compile("lambda x: (sorted(x['items']), list(reversed(x['items'])), dict(x['m']), x['items'][::-1], {**{}} if False else set(x['items']))")
 	if err == nil {
 		t.Fatal("dict unpacking should not compile")
 	}
-	l, err = Compile("lambda x: (sorted(x['items']), list(reversed(x['items'])), dict(x['m']), x['items'][::-1], set(x['items']), x['m'] | {'c': 3})")
+	l, err := Compile("lambda x: (sorted(x['items']), list(reversed(x['items'])), dict(x['m']), x['items'][::-1], set(x['items']), x['m'] | {'c': 3})")
 	if err != nil {
 		t.Fatal(err)
 	}

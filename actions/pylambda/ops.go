@@ -140,16 +140,6 @@ func asNumber(v any) (i int, f float64, isFloat, ok bool) {
 	return 0, 0, false, false
 }
 
-func isNumber(v any) bool { _, _, _, ok := asNumber(v); return ok }
-
-func toFloat(v any) float64 {
-	i, f, isF, _ := asNumber(v)
-	if isF {
-		return f
-	}
-	return float64(i)
-}
-
 // eq is Python's ==.
 func (m *machine) eq(a, b any) (bool, error) {
 	switch x := a.(type) {

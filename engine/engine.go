@@ -164,6 +164,7 @@ func isTemplatePath(s string) bool {
 // template nor a registered action.
 type NotFoundError struct{ Name string }
 
+// Error describes the failure; the text is shown to users.
 func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("no action named %q: it is not a registered action, and no loaded template defines it (add its folder with --registry, or give the template's file path)", e.Name)
 }

@@ -188,6 +188,7 @@ type EvalError struct {
 	Msg  string
 }
 
+// Error describes the failure; the text is shown to users.
 func (e *EvalError) Error() string {
 	return fmt.Sprintf("%s:%d:%d: error evaluating %q: %s", e.File, e.Pos.Line, e.Pos.Column, e.Text, e.Msg)
 }
@@ -205,6 +206,7 @@ type StepError struct {
 	msg      string
 }
 
+// Error describes the failure; the text is shown to users.
 func (e *StepError) Error() string {
 	return fmt.Sprintf("%s:%d:%d: step %q (%s) of %s failed: %s", e.File, e.Pos.Line, e.Pos.Column, e.Ref, e.Action, e.Template, e.msg)
 }

@@ -81,6 +81,7 @@ type MissingSecret struct {
 	ProviderID, GrantType string
 }
 
+// Error describes the failure; the text is shown to users.
 func (e *MissingSecretsError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "missing secrets for %s:", e.Action)

@@ -172,6 +172,7 @@ type RetryError struct {
 	StatusCode int
 }
 
+// Error describes the failure; the text is shown to users.
 func (e *RetryError) Error() string {
 	return fmt.Sprintf("RetryError: polling %s %s gave up after %d attempts; the last response had status %d",
 		e.Method, e.URL, e.Attempts, e.StatusCode)

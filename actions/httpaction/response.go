@@ -155,6 +155,7 @@ type StatusError struct {
 	msg    string
 }
 
+// Error describes the failure; the text is shown to users.
 func (e *StatusError) Error() string { return e.msg }
 
 func newStatusError(method string, resp *response) *StatusError {

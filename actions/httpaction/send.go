@@ -261,6 +261,7 @@ func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 // max_redirects.
 type TooManyRedirectsError struct{ Max int }
 
+// Error describes the failure; the text is shown to users.
 func (e *TooManyRedirectsError) Error() string {
 	return fmt.Sprintf("exceeded the maximum of %d redirects", e.Max)
 }
@@ -492,6 +493,7 @@ type TimeoutError struct {
 	what  string
 }
 
+// Error describes the failure; the text is shown to users.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("%s %s: %s timed out after %s", e.Method, e.URL, e.what, e.After)
 }

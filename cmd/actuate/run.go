@@ -26,7 +26,7 @@ func init() {
 		summary: "run a template or action and print its result as JSON",
 		usage: `  actuate run ACTION|FILE [-i key=value]... [--inputs FILE] [--registry DIR]...
               [--secret NAME.KEY=VALUE]... [--secrets-file FILE]
-              [--var NAME.KEY=VALUE]... [--vars-file FILE]
+              [--var NAME.KEY=VALUE]... [--vars-file FILE] [--env ENV]
               [--dry-run] [--show-secrets] [--quiet] [--log-format text|json]`,
 		help: `Runs a template file, or an action by name (a template from the registry
 folders, or a built-in action such as core.http_request), and prints its
@@ -47,6 +47,13 @@ and --secrets-file FILE (a mapping name -> key -> value); --var and
 --vars-file likewise fill VARS. A template sees only the secrets it and the
 actions it calls declare; a missing required secret stops the run before the
 first step.
+
+When the store exists ("actuate secrets set", "actuate vars set"), run also
+reads its secrets and variables of environment ENV (--env, default
+"default"); --secret and --secrets-file win over a stored secret of the same
+name, and --var and --vars-file replace a stored variable of the same name,
+for this run only. A store that cannot be opened (wrong key, written by a
+newer actuate) stops the run with exit status 2.
 
 Values derived from secrets are shown as *** in the result, progress, logs
 and errors, unless --show-secrets is given (the result only).
@@ -70,6 +77,7 @@ type runFlags struct {
 	registry                   listFlag
 	dryRun, showSecrets, quiet bool
 	logFormat                  string
+	env                        string
 }
 
 func runRun(ctx context.Context, e *env, args []string) int {
@@ -83,6 +91,7 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.secretsFile, "secrets-file", "", "a JSON or YAML `file` of secrets: name -> key -> value")
 	fs.Var(&f.vars, "var", "a variable `NAME.KEY=VALUE` (repeatable)")
 	fs.StringVar(&f.varsFile, "vars-file", "", "a JSON or YAML `file` of variables: name -> key -> value")
+	fs.StringVar(&f.env, "env", "", "the `environment` of the stored secrets and variables (default \"default\")")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "send nothing; show the requests HTTP steps would send")
 	fs.BoolVar(&f.showSecrets, "show-secrets", false, "print the result without masking secrets")
 	fs.BoolVar(&f.quiet, "quiet", false, "print no progress")
@@ -143,6 +152,12 @@ func runRun(ctx context.Context, e *env, args []string) int {
 		e.errorf("run: %v", err)
 		return exitUsage
 	}
+	secrets, vars, closeStore, err := storeSources(ctx, e, f.env, secrets, vars)
+	if err != nil {
+		e.errorf("run: %v", err)
+		return exitUsage
+	}
+	defer closeStore()
 
 	progress := newProgress(e.stderr, f.quiet, f.logFormat)
 	opts := engine.Options{
@@ -203,7 +218,7 @@ func reportRunError(e *env, err error) int {
 		e.errorf("%v", err)
 		return exitUsage
 	case errors.As(err, &missingErr):
-		e.errorf("%v\nset them with --secret NAME.KEY=VALUE or --secrets-file FILE (OAuth tokens: --secret <provider>_oauth.<PROVIDER>_USER_TOKEN=...)", err)
+		e.errorf("%v\nstore them with \"actuate secrets set NAME KEY=-\", or give them for one run with --secret NAME.KEY=VALUE or --secrets-file FILE (OAuth tokens: --secret <provider>_oauth.<PROVIDER>_USER_TOKEN=...)", err)
 		return exitUsage
 	}
 	e.errorf("%v", err)

@@ -63,6 +63,15 @@ type Options struct {
 	DryRun bool
 	// MaxDepth bounds how deep templates may call templates; 0 means 10.
 	MaxDepth int
+	// Recorder, when set, records the run and its steps (run history),
+	// with every value and text masked. A run is recorded once it starts:
+	// after its inputs are validated and its secrets loaded, so a run
+	// refused for bad inputs or missing secrets leaves no record. A
+	// Recorder error does not fail the run; it is logged as a warning.
+	Recorder Recorder
+	// RunID is the run's id in the Recorder; empty means a new one from
+	// [NewRunID]. It is unused without a Recorder.
+	RunID string
 }
 
 // Result is the outcome of a successful run.
@@ -71,6 +80,9 @@ type Result struct {
 	Value any
 	// Redactor masks the secrets of the run.
 	Redactor *Redactor
+	// RunID is the run's id in the history, or "" when the run had no
+	// [Options.Recorder].
+	RunID string
 }
 
 // Redacted returns the result with every secret form masked.
@@ -87,6 +99,8 @@ type engine struct {
 	now       func() time.Time
 	state     sync.Map // RunState of the actions
 	redactor  Redactor // red points here
+	runID     string
+	recording *recording // nil without a Recorder
 }
 
 func newEngine(opts Options) *engine {
@@ -109,6 +123,12 @@ func newEngine(opts Options) *engine {
 	}
 	if e.opts.MaxDepth == 0 {
 		e.opts.MaxDepth = 10
+	}
+	if opts.Recorder != nil {
+		e.runID = opts.RunID
+		if e.runID == "" {
+			e.runID = NewRunID(e.now())
+		}
 	}
 	handler := slog.Handler(slog.DiscardHandler)
 	if opts.Logger != nil {
@@ -179,11 +199,13 @@ func (e *engine) runTop(ctx context.Context, t *template.Template, inputs *value
 	if err != nil {
 		return nil, err
 	}
+	rec := e.startRecording(ctx, t.ID(), t.File, in)
 	v, err := e.runTemplate(ctx, t, in, secrets, 0)
+	rec.finish(v, err)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Value: v, Redactor: e.red}, nil
+	return &Result{Value: v, Redactor: e.red, RunID: e.runID}, nil
 }
 
 // runAction runs a Go action as the top-level action.
@@ -197,11 +219,16 @@ func (e *engine) runAction(ctx context.Context, a actions.Action, inputs *value.
 	if err != nil {
 		return nil, err
 	}
+	rec := e.startRecording(ctx, spec.Name, "", args)
 	v, err := a.Run(ctx, args, e.actionEnv(secrets, spec.Name, nil))
 	if err != nil {
-		return nil, e.wrapCancel(ctx, err)
+		err = e.wrapCancel(ctx, err)
 	}
-	return &Result{Value: v, Redactor: e.red}, nil
+	rec.finish(v, err)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Value: v, Redactor: e.red, RunID: e.runID}, nil
 }
 
 // loadSecrets loads the run's secrets; a dry run stands in placeholders
@@ -263,8 +290,14 @@ func (e *engine) redactHeader(v string) string {
 }
 
 func (e *engine) emit(ev Event) {
+	if e.opts.Events == nil && e.recording == nil {
+		return
+	}
+	ev.Time = e.now()
+	if e.recording != nil {
+		e.recording.event(&ev)
+	}
 	if e.opts.Events != nil {
-		ev.Time = e.now()
 		e.opts.Events(ev)
 	}
 }

@@ -46,7 +46,8 @@ type Event struct {
 	StepAction string
 	// Duration is how long the step took (StepSucceeded, StepFailed).
 	Duration time.Duration
-	// StatusCode is the HTTP status of an HTTP step's response, or 0.
+	// StatusCode is the HTTP status of an HTTP step's response, or 0; a
+	// failed step has one when its error has an HTTPStatus() int method.
 	StatusCode int
 	// Err is why the step failed (StepFailed).
 	Err string

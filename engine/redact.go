@@ -84,8 +84,12 @@ func forms(s string) []string {
 	return []string{s,
 		base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
 		base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b),
-		url.QueryEscape(s), url.PathEscape(s), jsonEscape(s)}
+		url.QueryEscape(s), url.PathEscape(s), pathForm(s), jsonEscape(s)}
 }
+
+// pathForm is s as a URL path prints it: like url.PathEscape but keeping
+// "/" (a secret placed in a path and shown in a URL, as in an HTTP error).
+func pathForm(s string) string { return (&url.URL{Path: s}).EscapedPath() }
 
 func jsonEscape(s string) string {
 	b, _ := json.Marshal(s)

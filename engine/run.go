@@ -248,6 +248,10 @@ func (e *engine) runTemplate(ctx context.Context, t *template.Template, inputs *
 		if err != nil {
 			serr := e.stepError(ctx, t, s, err)
 			ev.Kind, ev.Err = StepFailed, serr.msg
+			var status interface{ HTTPStatus() int }
+			if errors.As(err, &status) {
+				ev.StatusCode = status.HTTPStatus()
+			}
 			e.emit(ev)
 			return nil, serr
 		}

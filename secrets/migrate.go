@@ -14,18 +14,6 @@ const applicationID = 0x61637475
 // a released step is never edited, since files in the field already ran
 // it. Each runs in one transaction with the version bump, so a file is
 // always at exactly one version.
-//
-// Planned, and not created yet:
-//
-//   - oauth_integrations: one row per (provider_id, grant_type,
-//     environment) with the state (not_configured, configured,
-//     connected, needs_reauth), client_id, the client secret, access and
-//     refresh tokens as one encrypted blob (additional data
-//     "oauth\x00provider\x00grant\x00env", re-encrypted by RotateKey), the
-//     token's expiry, scopes, timestamps.
-//   - runs and run_steps: run history (id, action, status, inputs and
-//     result redacted, started/finished), steps referencing runs with ON
-//     DELETE CASCADE, pruned by age.
 var migrations = []string{
 	// 1: the key check value and secrets.
 	`PRAGMA application_id = 1633907829; -- applicationID
@@ -56,6 +44,63 @@ CREATE TABLE secrets (
 	updated_at  TEXT NOT NULL,
 	UNIQUE (name, environment)
 ) STRICT;`,
+
+	// 3: run history (see runs.go): runs and their steps, values redacted.
+	`CREATE TABLE runs (
+	id         TEXT PRIMARY KEY,
+	action     TEXT NOT NULL,
+	source     TEXT NOT NULL DEFAULT '',
+	status     TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled', 'interrupted')),
+	started_at TEXT NOT NULL,
+	ended_at   TEXT,
+	inputs     TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(inputs)),
+	result     TEXT CHECK (result IS NULL OR json_valid(result)),
+	error      TEXT NOT NULL DEFAULT '',
+	pid        INTEGER NOT NULL DEFAULT 0,
+	host       TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX runs_started_at ON runs (started_at);
+CREATE INDEX runs_action ON runs (action, started_at);
+CREATE INDEX runs_running ON runs (host) WHERE status = 'running';
+CREATE TABLE run_steps (
+	run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	position    INTEGER NOT NULL,
+	depth       INTEGER NOT NULL DEFAULT 0,
+	template    TEXT NOT NULL DEFAULT '',
+	ref         TEXT NOT NULL,
+	action      TEXT NOT NULL,
+	status      TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled', 'interrupted')),
+	started_at  TEXT NOT NULL,
+	ended_at    TEXT,
+	http_status INTEGER,
+	error       TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (run_id, position)
+) STRICT, WITHOUT ROWID;`,
+
+	// 4: OAuth integrations (see integrations.go): configuration in plain
+	// text; client id, client secret and tokens in one sealed blob
+	// (additional data "oauth\x00provider\x00grant\x00env").
+	`CREATE TABLE oauth_integrations (
+	provider_id            TEXT NOT NULL,
+	grant_type             TEXT NOT NULL CHECK (grant_type IN ('authorization_code', 'client_credentials')),
+	environment            TEXT NOT NULL DEFAULT 'default',
+	credentials            BLOB NOT NULL,
+	token_type             TEXT NOT NULL DEFAULT '',
+	expires_at             INTEGER, -- unix milliseconds; NULL: no token, or it does not expire
+	has_token              INTEGER NOT NULL DEFAULT 0,
+	has_refresh            INTEGER NOT NULL DEFAULT 0,
+	reauth                 INTEGER NOT NULL DEFAULT 0,
+	scopes                 TEXT NOT NULL DEFAULT '', -- additional scopes, space-separated
+	granted_scope          TEXT NOT NULL DEFAULT '',
+	authorization_endpoint TEXT NOT NULL DEFAULT '', -- override; '' is the provider's
+	token_endpoint         TEXT NOT NULL DEFAULT '',
+	callback_port          INTEGER NOT NULL DEFAULT 0,
+	refresh_owner          TEXT NOT NULL DEFAULT '', -- a refresh under way: its lease
+	refresh_until          INTEGER NOT NULL DEFAULT 0, -- unix milliseconds
+	created_at             TEXT NOT NULL,
+	updated_at             TEXT NOT NULL,
+	PRIMARY KEY (provider_id, grant_type, environment)
+) STRICT, WITHOUT ROWID;`,
 }
 
 // migrate brings the file up to version target. It reads the version again

@@ -14,9 +14,9 @@ import (
 // inside the rotation's transaction; an error aborts the rotation.
 var rotateHook func(done int) error
 
-// RotateKey re-encrypts every secret and the key check value with newKey
-// in one transaction: on any error nothing changes and the old key stays
-// in use.
+// RotateKey re-encrypts every secret, the credentials of every OAuth
+// integration and the key check value with newKey in one transaction: on
+// any error nothing changes and the old key stays in use.
 //
 // When the store's key came from a key file, newKey replaces it there,
 // safely: newKey is first written to the file's side file "key.new", the
@@ -110,6 +110,9 @@ func (s *Store) reencrypt(ctx context.Context, newKey Key, newAEAD cipher.AEAD) 
 				return err
 			}
 		}
+	}
+	if err := s.reencryptIntegrations(ctx, tx, newAEAD); err != nil {
+		return err
 	}
 	check, err := seal(newAEAD, []byte(checkText), checkAD)
 	if err != nil {

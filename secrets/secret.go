@@ -26,14 +26,18 @@ type SecretInfo struct {
 // ErrNotFound is matched (errors.Is) by a [*NotFoundError].
 var ErrNotFound = errors.New("not found")
 
-// NotFoundError reports a secret or variable that is not in the store.
+// NotFoundError reports a secret, variable or run that is not in the
+// store.
 type NotFoundError struct {
-	Kind        string // "secret" or "variable"
+	Kind        string // "secret", "variable" or "run"
 	Name        string
-	Environment string
+	Environment string // "" for a run
 }
 
 func (e *NotFoundError) Error() string {
+	if e.Environment == "" {
+		return fmt.Sprintf("no %s %s", e.Kind, e.Name)
+	}
 	return fmt.Sprintf("no %s %s in environment %s", e.Kind, e.Name, e.Environment)
 }
 
@@ -345,10 +349,4 @@ func (s *Store) Secret(ctx context.Context, name string) (map[string]string, boo
 	s.cache[name] = c
 	s.cacheMu.Unlock()
 	return c.keys, c.found, nil
-}
-
-// Token implements engine.SecretSource. OAuth integrations are not stored
-// yet, so it never finds a token.
-func (s *Store) Token(ctx context.Context, providerID, grantType string) (string, bool, error) {
-	return "", false, nil
 }

@@ -95,6 +95,8 @@ type Store struct {
 
 	cacheMu sync.Mutex
 	cache   map[string]cached // secret name → keys, in env
+
+	oauth oauthState // OAuth integrations: see integrations.go
 }
 
 type cached struct {

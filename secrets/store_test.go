@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -505,7 +506,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	db.Close()
 	before, _ := os.ReadFile(path)
 	_, err = Open(t.Context(), path, key)
-	wantError(t, err, path+" was written by a newer actuate (schema 7, this build knows up to 2); upgrade actuate")
+	wantError(t, err, fmt.Sprintf("%s was written by a newer actuate (schema 7, this build knows up to %d); upgrade actuate", path, len(migrations)))
 	var se *SchemaError
 	if !errors.As(err, &se) || se.Version != 7 {
 		t.Fatalf("not a SchemaError: %v", err)

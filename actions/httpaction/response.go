@@ -155,6 +155,10 @@ type StatusError struct {
 	msg    string
 }
 
+// HTTPStatus returns the response's status code, so the engine can show
+// it for a failed step without knowing this package.
+func (e *StatusError) HTTPStatus() int { return e.StatusCode }
+
 // Error describes the failure; the text is shown to users.
 func (e *StatusError) Error() string { return e.msg }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/actuatehq/actuate/secrets/oauth/oauthtest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -43,6 +44,10 @@ func TestScripts(t *testing.T) {
 			api := httptest.NewServer(fakeAPI())
 			e.Defer(api.Close)
 			e.Setenv("FAKE_API", api.URL)
+			// A fake OAuth provider: client client-1, secret secret-1.
+			provider := oauthtest.New()
+			e.Defer(provider.Close)
+			e.Setenv("FAKE_OAUTH", provider.URL)
 			return nil
 		},
 	})

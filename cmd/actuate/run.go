@@ -27,7 +27,8 @@ func init() {
 		usage: `  actuate run ACTION|FILE [-i key=value]... [--inputs FILE] [--registry DIR]...
               [--secret NAME.KEY=VALUE]... [--secrets-file FILE]
               [--var NAME.KEY=VALUE]... [--vars-file FILE] [--env ENV]
-              [--dry-run] [--show-secrets] [--quiet] [--log-format text|json]`,
+              [--dry-run] [--show-secrets] [--quiet] [--log-format text|json]
+              [--no-history]`,
 		help: `Runs a template file, or an action by name (a template from the registry
 folders, or a built-in action such as core.http_request), and prints its
 result as JSON on standard output, and nothing else there. Progress, one
@@ -55,6 +56,11 @@ name, and --var and --vars-file replace a stored variable of the same name,
 for this run only. A store that cannot be opened (wrong key, written by a
 newer actuate) stops the run with exit status 2.
 
+History: when the store exists, the run is recorded in it (see "actuate
+runs"): its inputs, steps, result or error, with secrets masked. run never
+creates the store to record a run; dry runs and runs given --no-history are
+not recorded.
+
 Values derived from secrets are shown as *** in the result, progress, logs
 and errors, unless --show-secrets is given (the result only).
 
@@ -76,6 +82,7 @@ type runFlags struct {
 	secretsFile, varsFile      string
 	registry                   listFlag
 	dryRun, showSecrets, quiet bool
+	noHistory                  bool
 	logFormat                  string
 	env                        string
 }
@@ -95,6 +102,7 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "send nothing; show the requests HTTP steps would send")
 	fs.BoolVar(&f.showSecrets, "show-secrets", false, "print the result without masking secrets")
 	fs.BoolVar(&f.quiet, "quiet", false, "print no progress")
+	fs.BoolVar(&f.noHistory, "no-history", false, "do not record the run in the store's run history")
 	fs.StringVar(&f.logFormat, "log-format", "text", "`text` for people, json for machines")
 	rest, code := parseFlags(c, e, fs, args)
 	if code >= 0 {
@@ -152,12 +160,14 @@ func runRun(ctx context.Context, e *env, args []string) int {
 		e.errorf("run: %v", err)
 		return exitUsage
 	}
-	secrets, vars, closeStore, err := storeSources(ctx, e, f.env, secrets, vars)
+	secrets, vars, store, err := storeSources(ctx, e, f.env, secrets, vars)
 	if err != nil {
 		e.errorf("run: %v", err)
 		return exitUsage
 	}
-	defer closeStore()
+	if store != nil {
+		defer store.Close()
+	}
 
 	progress := newProgress(e.stderr, f.quiet, f.logFormat)
 	opts := engine.Options{
@@ -167,6 +177,9 @@ func runRun(ctx context.Context, e *env, args []string) int {
 		Logger:    progress.logger,
 		Events:    progress.event,
 		DryRun:    f.dryRun,
+	}
+	if store != nil && !f.noHistory && !f.dryRun {
+		opts.Recorder = store
 	}
 	var res *engine.Result
 	if tpl != nil {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -188,7 +189,9 @@ func openStore(ctx context.Context, e *env, envName string, create bool) (*secre
 	if err != nil {
 		return nil, &storeOpenError{err}
 	}
-	st, err := secrets.Open(ctx, path, key, secrets.WithEnvironment(orDefaultEnv(envName)))
+	// Token refresh warnings read like the rest of the command's output.
+	logger := slog.New(&humanHandler{w: e.stderr, level: slog.LevelWarn})
+	st, err := secrets.Open(ctx, path, key, secrets.WithEnvironment(orDefaultEnv(envName)), secrets.WithLogger(logger))
 	if err != nil {
 		return nil, &storeOpenError{err}
 	}
@@ -420,9 +423,9 @@ func rotateKey(ctx context.Context, e *env, newKeyEnv string) int {
 
 // storeSources puts the store, if there is one, under the secrets and
 // variables given by flags for one run: flags win, a flag variable
-// replacing the store's variable of the same name. It returns a function
-// that closes the store.
-func storeSources(ctx context.Context, e *env, envName string, flagSecrets engine.SecretSource, flagVars *value.Map) (engine.SecretSource, *value.Map, func(), error) {
+// replacing the store's variable of the same name. It returns the store,
+// nil when there is none, which the caller closes.
+func storeSources(ctx context.Context, e *env, envName string, flagSecrets engine.SecretSource, flagVars *value.Map) (engine.SecretSource, *value.Map, *secrets.Store, error) {
 	if envName != "" {
 		if err := secrets.ValidEnvironment(envName); err != nil {
 			return nil, nil, nil, err
@@ -430,7 +433,7 @@ func storeSources(ctx context.Context, e *env, envName string, flagSecrets engin
 	}
 	st, err := openStore(ctx, e, envName, false)
 	if err != nil || st == nil {
-		return flagSecrets, flagVars, func() {}, err
+		return flagSecrets, flagVars, nil, err
 	}
 	vars, err := st.Vars(ctx, envName)
 	if err != nil {
@@ -441,5 +444,5 @@ func storeSources(ctx context.Context, e *env, envName string, flagSecrets engin
 		v, _ := flagVars.Get(name)
 		vars.Set(name, v)
 	}
-	return engine.Layered{flagSecrets, st}, vars, func() { st.Close() }, nil
+	return engine.Layered{flagSecrets, st}, vars, st, nil
 }

@@ -224,7 +224,7 @@ func (e *engine) runTemplate(ctx context.Context, t *template.Template, inputs *
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if i > 0 && len(secrets.oauth) > 0 {
+		if i > 0 && i < len(t.Steps) && len(secrets.oauth) > 0 {
 			missing, err := secrets.refreshTokens(ctx)
 			if err == nil && len(missing) > 0 {
 				err = &MissingSecretsError{Action: t.ID(), Missing: missing}

@@ -24,7 +24,7 @@ import (
 
 // configureFake configures the custom provider custom_fake, served by f,
 // for grant.
-func configureFake(t *testing.T, s *Store, f *oauthtest.Provider, grant string) Integration {
+func configureFake(t testing.TB, s *Store, f *oauthtest.Provider, grant string) Integration {
 	t.Helper()
 	cfg := IntegrationConfig{ProviderID: "custom_fake", GrantType: grant, ClientID: f.ClientID, ClientSecret: f.ClientSecret,
 		Scopes: []string{"read", "write"}, TokenEndpoint: f.TokenURL()}
@@ -39,7 +39,7 @@ func configureFake(t *testing.T, s *Store, f *oauthtest.Provider, grant string) 
 }
 
 // expireToken stores an expired access token with a valid refresh token.
-func expireToken(t *testing.T, s *Store, f *oauthtest.Provider) {
+func expireToken(t testing.TB, s *Store, f *oauthtest.Provider) {
 	t.Helper()
 	err := s.SaveIntegrationToken(t.Context(), "custom_fake", oauth.AuthorizationCode, "", &oauth2.Token{
 		AccessToken: "at-old", RefreshToken: f.IssueRefreshToken(), Expiry: time.Now().Add(-time.Minute)})

@@ -15,7 +15,7 @@ import (
 	"github.com/actuatehq/actuate/expr/value"
 )
 
-func testKey(t *testing.T) Key {
+func testKey(t testing.TB) Key {
 	t.Helper()
 	k, err := NewKey()
 	if err != nil {
@@ -24,7 +24,7 @@ func testKey(t *testing.T) Key {
 	return k
 }
 
-func openStore(t *testing.T, path string, key Key, opts ...Option) *Store {
+func openStore(t testing.TB, path string, key Key, opts ...Option) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), path, key, opts...)
 	if err != nil {

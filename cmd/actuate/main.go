@@ -78,8 +78,15 @@ Commands:
 Run "actuate help COMMAND" or "actuate COMMAND --help" for a command's flags.
 
 Environment:
-  ACTUATE_REGISTRY   folders of templates to load, separated by "%c"
-                     (added to --registry flags)
+  ACTUATE_REGISTRY        folders of templates to load, separated by "%c"
+                          (added to --registry flags)
+  ACTUATE_HOME            where the store (secrets, variables, integrations,
+                          run history) and its key file live
+                          (default $XDG_DATA_HOME/actuate)
+  ACTUATE_ENCRYPTION_KEY  the store's key (base64 of 32 bytes), instead of
+                          the key file
+  ACTUATE_REFRESH_MARGIN  how long before expiry OAuth tokens are refreshed
+                          (default 5m)
 `
 
 func run(ctx context.Context, args []string, e *env) int {

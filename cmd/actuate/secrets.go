@@ -191,7 +191,15 @@ func openStore(ctx context.Context, e *env, envName string, create bool) (*secre
 	}
 	// Token refresh warnings read like the rest of the command's output.
 	logger := slog.New(&humanHandler{w: e.stderr, level: slog.LevelWarn})
-	st, err := secrets.Open(ctx, path, key, secrets.WithEnvironment(orDefaultEnv(envName)), secrets.WithLogger(logger))
+	opts := []secrets.Option{secrets.WithEnvironment(orDefaultEnv(envName)), secrets.WithLogger(logger)}
+	if m := e.getenv("ACTUATE_REFRESH_MARGIN"); m != "" {
+		d, err := time.ParseDuration(m)
+		if err != nil || d < 0 {
+			return nil, &storeOpenError{fmt.Errorf("ACTUATE_REFRESH_MARGIN=%q: give a duration such as 5m or 90s", m)}
+		}
+		opts = append(opts, secrets.WithRefreshMargin(d))
+	}
+	st, err := secrets.Open(ctx, path, key, opts...)
 	if err != nil {
 		return nil, &storeOpenError{err}
 	}

@@ -89,7 +89,10 @@ type Env struct {
 	Secrets Secrets
 	// Transport sends HTTP requests. HTTP actions build their clients on
 	// it so that connections are pooled across steps and tests can fake
-	// the network.
+	// the network. An error it returns that retrying cannot fix (a
+	// replayed request with no recording, say) should have a
+	// Permanent() bool method returning true: HTTP actions do not retry
+	// it.
 	Transport http.RoundTripper
 	// Logger receives the action's progress messages; never nil.
 	Logger *slog.Logger

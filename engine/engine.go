@@ -72,6 +72,11 @@ type Options struct {
 	// RunID is the run's id in the Recorder; empty means a new one from
 	// [NewRunID]. It is unused without a Recorder.
 	RunID string
+	// Redactor, when set, is the redactor the run adds its secrets and
+	// derived values to, so that the caller can mask with it while the
+	// run goes on (a cassette recorder, see [ObserveSecrets]); nil means
+	// a new one.
+	Redactor *Redactor
 }
 
 // Result is the outcome of a successful run.
@@ -106,6 +111,9 @@ type engine struct {
 func newEngine(opts Options) *engine {
 	e := &engine{opts: opts, actions: opts.Actions, templates: opts.Templates, now: opts.Now}
 	e.red = &e.redactor
+	if opts.Redactor != nil {
+		e.red = opts.Redactor
+	}
 	if e.actions == nil {
 		e.actions = actions.Default
 	}

@@ -230,3 +230,35 @@ func TestBackoff(t *testing.T) {
 		t.Error("retryAfter(nil)")
 	}
 }
+
+// permanentError is a transport error that says retrying cannot fix it.
+type permanentError struct{}
+
+func (permanentError) Error() string   { return "no recorded response for this request" }
+func (permanentError) Permanent() bool { return true }
+
+type failingTransport struct{ calls atomic.Int32 }
+
+func (f *failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	f.calls.Add(1)
+	return nil, permanentError{}
+}
+
+// TestPermanentTransportErrorNotRetried: a GET whose transport error has
+// Permanent() true fails at once, without retries.
+func TestPermanentTransportErrorNotRetried(t *testing.T) {
+	t.Parallel()
+	env, sink := newEnv()
+	ft := &failingTransport{}
+	env.Transport = ft
+	_, err := run(t, req, env, "url", "http://127.0.0.1:1/x", "method", "GET")
+	if want := "GET http://127.0.0.1:1/x: no recorded response for this request"; err == nil || err.Error() != want {
+		t.Errorf("error:\n got %v\nwant %s", err, want)
+	}
+	if n := ft.calls.Load(); n != 1 {
+		t.Errorf("%d attempts, want 1 (error: %v)", n, err)
+	}
+	if len(sink.lines()) != 0 {
+		t.Errorf("retries logged: %v", sink.lines())
+	}
+}

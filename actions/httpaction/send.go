@@ -303,7 +303,8 @@ func (x *exchange) checkRetry(ctx context.Context, resp *http.Response, err erro
 
 // retryableError tells connection errors worth retrying from errors that
 // would fail again the same way: too many redirects, certificate and TLS
-// alert errors, bad schemes and headers.
+// alert errors, bad schemes and headers, and transport errors that say so
+// with a Permanent() bool method (see [actions.Env.Transport]).
 func retryableError(err error) bool {
 	var (
 		redirects *TooManyRedirectsError
@@ -311,8 +312,11 @@ func retryableError(err error) bool {
 		unknownCA x509.UnknownAuthorityError
 		hostname  x509.HostnameError
 		invalid   x509.CertificateInvalidError
+		permanent interface{ Permanent() bool }
 	)
 	switch {
+	case errors.As(err, &permanent) && permanent.Permanent():
+		return false
 	case errors.As(err, &redirects), errors.As(err, &verify), errors.As(err, &unknownCA),
 		errors.As(err, &hostname), errors.As(err, &invalid):
 		return false

@@ -1,0 +1,308 @@
+package cassette
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Secret is a secret value to scrub and the name its placeholder shows,
+// such as "github_oauth.GITHUB_USER_TOKEN"; an empty Name is numbered.
+type Secret struct{ Name, Value string }
+
+// Placeholder returns the text that stands for the secret called name in a
+// cassette: <secret:NAME>.
+func Placeholder(name string) string { return placeholderOpen + name + ">" }
+
+const placeholderOpen = "<secret:"
+
+// minSecretLen is the shortest value scrubbed, as the engine's redactor.
+const minSecretLen = 2
+
+// A Scrubber replaces secrets with stable placeholders: every form of a
+// secret (as is, base64 in its four alphabets, URL query and path
+// escaped, JSON escaped) becomes <secret:NAME>, the same placeholder every
+// time, so a request scrubbed while recording and the same request
+// scrubbed while replaying are equal, whether the replaying run has the
+// real secret or the placeholder itself. Text between placeholders then
+// goes through the redact function (the run's Redactor.String), which
+// masks values derived from secrets. A Scrubber is safe for concurrent
+// use.
+type Scrubber struct {
+	redact func(string) string
+
+	mu       sync.Mutex
+	names    map[string]string // value → placeholder
+	unnamed  int
+	replacer *strings.Replacer
+}
+
+// NewScrubber returns a scrubber of the given secrets; redact, which may
+// be nil, masks values derived from them.
+func NewScrubber(redact func(string) string, secrets ...Secret) *Scrubber {
+	s := &Scrubber{redact: redact, names: map[string]string{}}
+	for _, sec := range secrets {
+		s.Add(sec.Name, sec.Value)
+	}
+	return s
+}
+
+// Add adds a secret. A value already known keeps its placeholder; several
+// values may share a name (a token and its refreshed successor). Values
+// shorter than two characters, and values holding a placeholder, are
+// ignored.
+func (s *Scrubber) Add(name, value string) {
+	if len(value) < minSecretLen || strings.Contains(value, placeholderOpen) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.names[value]; ok {
+		return
+	}
+	if name == "" {
+		s.unnamed++
+		name = itoa(s.unnamed)
+	}
+	s.names[value] = Placeholder(name)
+	s.replacer = nil
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// String returns text with every secret form replaced by its placeholder
+// and, between placeholders, derived values masked by the redact function.
+func (s *Scrubber) String(text string) string {
+	if s == nil {
+		return text
+	}
+	s.mu.Lock()
+	if s.replacer == nil && len(s.names) > 0 {
+		form := map[string]string{}
+		for v, ph := range s.names {
+			for _, f := range forms(v) {
+				if len(f) >= minSecretLen {
+					if old, ok := form[f]; !ok || ph < old {
+						form[f] = ph
+					}
+				}
+			}
+		}
+		keys := make([]string, 0, len(form))
+		for f := range form {
+			keys = append(keys, f)
+		}
+		// Longest first, so a value containing another is replaced whole.
+		sort.Slice(keys, func(i, j int) bool {
+			if len(keys[i]) != len(keys[j]) {
+				return len(keys[i]) > len(keys[j])
+			}
+			return keys[i] < keys[j]
+		})
+		pairs := make([]string, 0, 2*len(keys))
+		for _, k := range keys {
+			pairs = append(pairs, k, form[k])
+		}
+		s.replacer = strings.NewReplacer(pairs...)
+	}
+	rep := s.replacer
+	s.mu.Unlock()
+	text = unescapePlaceholders(text)
+	if rep != nil {
+		text = rep.Replace(text)
+	}
+	if s.redact == nil {
+		return text
+	}
+	return redactBetween(text, s.redact)
+}
+
+// placeholderRe finds placeholders, which the redact function must not
+// touch: a replaying run may hold a placeholder as a secret.
+var placeholderRe = regexp.MustCompile(`<secret:[^<>\s]+>`)
+
+// escapedPlaceholderRe finds placeholders URL or JSON escaped, as a
+// replaying run sends a placeholder it holds as a secret (a token from a
+// replayed token response).
+var escapedPlaceholderRe = regexp.MustCompile(`(?i)%3Csecret%3A([A-Za-z0-9_.\-]+)%3E|\\u003csecret:([^<>\s\\]+)\\u003e`)
+
+func unescapePlaceholders(text string) string {
+	if !strings.Contains(text, "%3C") && !strings.Contains(text, "%3c") && !strings.Contains(text, `\u003c`) {
+		return text
+	}
+	return escapedPlaceholderRe.ReplaceAllStringFunc(text, func(m string) string {
+		sub := escapedPlaceholderRe.FindStringSubmatch(m)
+		return Placeholder(sub[1] + sub[2])
+	})
+}
+
+// Placeholders returns the placeholders in c, each once, in order of
+// first appearance. A replaying run masks them as secrets, since they
+// stand for secrets.
+func (c *Cassette) Placeholders() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		for _, p := range placeholderRe.FindAllString(s, -1) {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	for _, it := range c.Interactions {
+		for _, r := range []struct {
+			url  string
+			h    Headers
+			body Body
+		}{{it.Request.URL, it.Request.Headers, it.Request.Body}, {"", it.Response.Headers, it.Response.Body}} {
+			add(r.url)
+			for _, f := range r.h {
+				add(f.Value)
+			}
+			if r.body.Kind != BinaryBody {
+				add(string(r.body.Data))
+			}
+		}
+	}
+	return out
+}
+
+func redactBetween(text string, redact func(string) string) string {
+	locs := placeholderRe.FindAllStringIndex(text, -1)
+	if locs == nil {
+		return redact(text)
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		b.WriteString(redact(text[last:l[0]]))
+		b.WriteString(text[l[0]:l[1]])
+		last = l[1]
+	}
+	b.WriteString(redact(text[last:]))
+	return b.String()
+}
+
+// forms returns s and its encodings, as the engine's redactor masks them.
+func forms(s string) []string {
+	b := []byte(s)
+	j, _ := json.Marshal(s)
+	return []string{s,
+		base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
+		base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b),
+		url.QueryEscape(s), url.PathEscape(s), (&url.URL{Path: s}).EscapedPath(), string(j[1 : len(j)-1])}
+}
+
+// Names of fields, query parameters and headers whose values are secrets
+// even when the run did not load them (an OAuth token response, a client
+// secret sent by the token store).
+var (
+	secretField  = regexp.MustCompile(`(?i)^(access_token|refresh_token|id_token|client_secret|client_assertion|assertion|code_verifier|password|api_?key|secret|token)$`)
+	secretQuery  = regexp.MustCompile(`(?i)^(access_token|refresh_token|id_token|client_secret|code|code_verifier|password|api_?key|key|secret|token|sig|signature)$`)
+	secretHeader = regexp.MustCompile(`(?i)(token|api-?key|secret|password|^authorization$|^proxy-authorization$)`)
+)
+
+// learnJSON adds the string values of secret-named fields anywhere in a
+// JSON document.
+func (s *Scrubber) learnJSON(data []byte) {
+	var v any
+	if json.Unmarshal(data, &v) != nil {
+		return
+	}
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, it := range x {
+				if str, ok := it.(string); ok && secretField.MatchString(k) {
+					s.Add(strings.ToLower(k), str)
+				} else {
+					walk(it)
+				}
+			}
+		case []any:
+			for _, it := range x {
+				walk(it)
+			}
+		}
+	}
+	walk(v)
+}
+
+// learnForm adds the values of secret-named fields of a URL-encoded form
+// or query.
+func (s *Scrubber) learnForm(q url.Values, names *regexp.Regexp) {
+	for k, vs := range q {
+		if names.MatchString(k) {
+			for _, v := range vs {
+				s.Add(strings.ToLower(k), v)
+			}
+		}
+	}
+}
+
+// learnURL adds the secrets in a URL's query and user info.
+func (s *Scrubber) learnURL(raw string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return
+	}
+	if p, ok := u.User.Password(); ok {
+		s.Add("url_password", p)
+	}
+	s.learnForm(u.Query(), secretQuery)
+}
+
+// learnHeader adds the credential of an Authorization header, or the
+// value of a header named like a secret, unless scrubbing already
+// changes it.
+func (s *Scrubber) learnHeader(name, value string) {
+	if !secretHeader.MatchString(name) || s.String(value) != value {
+		return
+	}
+	lname := strings.ToLower(name)
+	if lname != "authorization" && lname != "proxy-authorization" {
+		s.Add(lname, value)
+		return
+	}
+	scheme, cred, ok := strings.Cut(value, " ")
+	if !ok {
+		s.Add(lname, value)
+		return
+	}
+	cred = strings.TrimSpace(cred)
+	if strings.EqualFold(scheme, "Basic") {
+		if raw, err := base64.StdEncoding.DecodeString(cred); err == nil {
+			if _, pass, ok := strings.Cut(string(raw), ":"); ok && s.String(string(raw)) == string(raw) {
+				s.Add(lname, pass)
+			}
+			return
+		}
+	}
+	s.Add(lname, cred)
+}
+
+// header scrubs a header value. Basic credentials holding a secret (or a
+// placeholder) are replaced whole by the placeholder of the first secret
+// they hold, wherever they appear (a response echoing them too).
+func (s *Scrubber) header(name, value string) string {
+	if lname := strings.ToLower(name); lname == "authorization" || lname == "proxy-authorization" {
+		if scheme, cred, ok := strings.Cut(value, " "); ok && strings.EqualFold(scheme, "Basic") {
+			cred = strings.TrimSpace(cred)
+			if raw, err := base64.StdEncoding.DecodeString(cred); err == nil {
+				if ph := placeholderRe.FindString(s.String(string(raw))); ph != "" {
+					s.Add(strings.TrimSuffix(strings.TrimPrefix(ph, placeholderOpen), ">"), cred)
+				}
+			}
+		}
+	}
+	return s.String(value)
+}

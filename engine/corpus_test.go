@@ -10,43 +10,8 @@ import (
 	"github.com/actuatehq/actuate/actions"
 	_ "github.com/actuatehq/actuate/actions/builtin"
 	"github.com/actuatehq/actuate/engine"
-	"github.com/actuatehq/actuate/expr/value"
 	"github.com/actuatehq/actuate/template"
 )
-
-// synthesize returns a value of type t for a required input.
-func synthesize(t *template.Type) any {
-	switch t.Kind {
-	case template.KindStr, template.KindAny:
-		return "ZXhhbXBsZQ==" // "example" in base64, so file uploads decode
-
-	case template.KindInt:
-		return 1
-	case template.KindFloat:
-		return 1.5
-	case template.KindBool:
-		return true
-	case template.KindDatetime:
-		return "2024-01-02T03:04:05Z"
-	case template.KindDuration:
-		return "PT1H"
-	case template.KindNone:
-		return nil
-	case template.KindEnum:
-		return t.Enum[0]
-	case template.KindList:
-		return []any{synthesize(t.Elem)}
-	case template.KindDict:
-		return value.MapOf("key", synthesize(t.Val))
-	case template.KindUnion:
-		for _, m := range t.Members {
-			if m.Kind != template.KindNone {
-				return synthesize(m)
-			}
-		}
-	}
-	return nil
-}
 
 // unsupported returns the first action t calls (directly or through nested
 // templates) that is neither a template nor registered.
@@ -89,13 +54,7 @@ func TestCorpusDryRun(t *testing.T) {
 			skipped[u]++
 			continue
 		}
-		inputs := value.NewMap(len(tpl.Inputs))
-		for _, in := range tpl.Inputs {
-			if in.Required() {
-				inputs.Set(in.Name, synthesize(in.Type))
-			}
-		}
-		_, err := engine.Run(t.Context(), tpl.ID(), inputs, engine.Options{Templates: reg, DryRun: true})
+		_, err := engine.Run(t.Context(), tpl.ID(), engine.SynthesizeInputs(tpl), engine.Options{Templates: reg, DryRun: true})
 		ran++
 		switch {
 		case err == nil:

@@ -231,7 +231,18 @@ func Parse(file string, data []byte) (*Cassette, error) {
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s: empty cassette: want a mapping with version and interactions", file)
 	}
-	root := doc.Content[0]
+	return p.cassette(doc.Content[0])
+}
+
+// Decode reads a cassette from a YAML node, such as one held inline in
+// another file; file names that file in errors, which give the positions
+// of the node's own lines and columns.
+func Decode(file string, n *yaml.Node) (*Cassette, error) {
+	p := &parser{file: file}
+	return p.cassette(n)
+}
+
+func (p *parser) cassette(root *yaml.Node) (*Cassette, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, p.errorf(root, "a cassette is a mapping with version and interactions")
 	}

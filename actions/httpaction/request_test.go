@@ -279,7 +279,7 @@ func TestRequestStatusErrors(t *testing.T) {
 			name: "400 with a JSON object", status: 400, contentType: "application/json",
 			body: `{"error": {"message": "bad", "code": 7}, "b": [1, "x"], "a": null}`,
 			want: "400 Bad request for 'SRV/api/items?q=1'.\n\n" +
-				"a: null\nb:\n  - 1\n  - x\nerror:\n  code: 7\n  message: bad\n\n" +
+				"a: null\nb:\n- 1\n- x\nerror:\n  code: 7\n  message: bad\n\n\n" +
 				"This error occurs when the server cannot understand the request.\nPlease check that:\n" +
 				"- The request URL is properly formatted\n- Query parameters are valid\n" +
 				"- Headers are correctly specified\n- Request body matches the API requirements",
@@ -305,7 +305,7 @@ func TestRequestStatusErrors(t *testing.T) {
 		},
 		{
 			name: "other status with JSON in text/plain", status: 418, contentType: "text/plain", body: `{"teapot": true}`,
-			want: "HTTP request failed with status 418. Details:\n\n```\nteapot: true\n```",
+			want: "HTTP request failed with status 418. Details:\n\n```\nteapot: true\n\n```",
 		},
 		{
 			name: "other status with a JSON string", status: 401, contentType: "application/json", body: `"denied"`,

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	yaml "go.yaml.in/yaml/v3"
 	"golang.org/x/text/encoding/htmlindex"
 
+	"github.com/actuatehq/actuate/expr/fn"
 	"github.com/actuatehq/actuate/expr/value"
 )
 
@@ -231,43 +231,9 @@ func details(resp *response) string {
 	if !ok {
 		return value.Str(v)
 	}
-	var b strings.Builder
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(yamlNode(m)); err != nil {
+	text, err := fn.DumpYAML(m)
+	if err != nil {
 		return value.Str(v)
 	}
-	enc.Close()
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// yamlNode converts a JSON value to a YAML node, mapping keys sorted as
-// PyYAML's yaml.dump sorts them.
-func yamlNode(v any) *yaml.Node {
-	switch x := v.(type) {
-	case *value.Map:
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for _, k := range x.SortedKeys() {
-			item, _ := x.Get(k)
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, yamlNode(item))
-		}
-		return n
-	case []any:
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		for _, item := range x {
-			n.Content = append(n.Content, yamlNode(item))
-		}
-		return n
-	case nil:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
-	case bool:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(x)}
-	case int:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(x)}
-	case float64:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: value.FormatFloat(x)}
-	case string:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: x}
-	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value.Str(v)}
+	return text
 }

@@ -99,7 +99,7 @@ func TestRequestRetries(t *testing.T) {
 		},
 		{
 			name: "POST not retried by default", method: "POST", plan: []int{503, 200}, hits: 1,
-			wantErr: "HTTP request failed with status 503. Details:\n\n```\nattempt: 1\n```",
+			wantErr: "HTTP request failed with status 503. Details:\n\n```\nattempt: 1\n\n```",
 		},
 		{
 			name: "PATCH not retried on a reset by default", method: "PATCH", plan: []int{0, 200}, hits: 1,
@@ -114,11 +114,11 @@ func TestRequestRetries(t *testing.T) {
 		},
 		{
 			name: "retries: 0 turns retrying off", method: "GET", plan: []int{503, 200}, retries: retries(0), hits: 1,
-			wantErr: "HTTP request failed with status 503. Details:\n\n```\nattempt: 1\n```",
+			wantErr: "HTTP request failed with status 503. Details:\n\n```\nattempt: 1\n\n```",
 		},
 		{
 			name: "retries: 1 overrides the default", method: "OPTIONS", plan: []int{504}, retries: retries(1), hits: 2,
-			wantErr:  "HTTP request failed with status 504. Details:\n\n```\nattempt: 2\n```",
+			wantErr:  "HTTP request failed with status 504. Details:\n\n```\nattempt: 2\n\n```",
 			wantLogs: []string{"WARN retrying HTTP request method=OPTIONS url=SRV/p attempt=1 retries_left=1 wait=? reason=status 504"},
 		},
 		{

@@ -659,19 +659,27 @@ func yamlTimestamp(s string) (any, bool) {
 }
 
 func mapSerializeYAML(args ...any) (any, error) {
-	n, err := yamlNode(args[0], 0)
+	return DumpYAML(args[0])
+}
+
+// DumpYAML writes v as PyYAML's yaml.dump does by default (it is
+// FN.serialize_yaml): block style, mapping keys sorted, list items not
+// indented under their key, strings that would read back as another type
+// single-quoted, and a final newline. Errors start with "serialize_yaml: ".
+func DumpYAML(v any) (string, error) {
+	n, err := yamlNode(v, 0)
 	if err != nil {
-		return nil, fmt.Errorf("serialize_yaml: %w", err)
+		return "", fmt.Errorf("serialize_yaml: %w", err)
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	enc.CompactSeqIndent()
 	if err := enc.Encode(n); err != nil {
-		return nil, fmt.Errorf("serialize_yaml: %w", err)
+		return "", fmt.Errorf("serialize_yaml: %w", err)
 	}
 	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("serialize_yaml: %w", err)
+		return "", fmt.Errorf("serialize_yaml: %w", err)
 	}
 	if n.Kind == yaml.ScalarNode && n.Style == 0 && !strings.Contains(n.Value, "\n") {
 		buf.WriteString("...\n") // PyYAML ends an open plain scalar document

@@ -2,6 +2,7 @@ package template
 
 import (
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -110,7 +111,7 @@ func (l *loader) checkRef(t *Template, n *Node, r expr.Ref, before int) {
 			l.at(at, Error, "step %q cannot read its own result; a step reads only the steps before it", ref)
 		case idx > before:
 			l.at(at, Error, "step %q runs after this point, so its result is not known yet; %s", ref, listOr("earlier steps are: ", earlier, "no step runs before this one"))
-		case len(r.Path) > 1 && !contains(stepFields, r.Path[1]):
+		case len(r.Path) > 1 && !slices.Contains(stepFields, r.Path[1]):
 			l.at(at, Error, "steps.%s has no field %q%s", ref, r.Path[1], suggest(r.Path[1], stepFields))
 		}
 	case "SECRETS":
@@ -140,7 +141,7 @@ func (l *loader) checkSecretRef(t *Template, at Pos, r expr.Ref) {
 		}
 	}
 	if declared {
-		if !contains(keys, key) {
+		if !slices.Contains(keys, key) {
 			l.at(at, Error, "secret %q has no key %q; its keys are: %s", name, key, strings.Join(keys, ", "))
 		}
 		return

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -188,7 +189,7 @@ func (l *loader) fields(m *yaml.Node, where string, allowed []string) map[string
 			l.errorf(k, "duplicate key %q in %s (first at line %d)", k.Value, where, prev.key.Line)
 			continue
 		}
-		if !contains(allowed, k.Value) {
+		if !slices.Contains(allowed, k.Value) {
 			l.errorf(k, "unknown key %q in %s%s", k.Value, where, suggest(k.Value, allowed))
 			continue
 		}
@@ -204,15 +205,6 @@ func suggest(got string, allowed []string) string {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
 	return "; expected one of: " + strings.Join(allowed, ", ")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // str returns a string scalar; anything else is reported.

@@ -2,6 +2,7 @@ package template
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -200,7 +201,7 @@ func (l *loader) customSecret(y *yaml.Node) *Secret {
 	}
 	if e, ok := f["secret_type"]; ok {
 		if st, ok := l.str(e.val, "secret_type"); ok {
-			if !contains(secretTypes, st) {
+			if !slices.Contains(secretTypes, st) {
 				l.errorf(e.val, "secret_type must be one of custom, ssh_key, mtls, ca_cert; got %q", st)
 			} else {
 				s.SecretType = st

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -40,7 +41,7 @@ type builtin struct {
 // names, with Python's messages.
 func (b *builtin) checkArgs(n int, kw []string) error {
 	for _, k := range kw {
-		if !b.anyKwargs && !contains(b.kwargs, k) {
+		if !b.anyKwargs && !slices.Contains(b.kwargs, k) {
 			if len(b.kwargs) == 0 {
 				return fmt.Errorf("%s() takes no keyword arguments", b.name)
 			}

@@ -2,6 +2,7 @@ package pylambda
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -301,7 +302,7 @@ func (p *parser) parseBinary(level int) (node, error) {
 	}
 	for {
 		t := p.tok()
-		if t.kind != tOp || !contains(binLevels[level], t.text) {
+		if t.kind != tOp || !slices.Contains(binLevels[level], t.text) {
 			return x, nil
 		}
 		p.i++
@@ -311,15 +312,6 @@ func (p *parser) parseBinary(level int) (node, error) {
 		}
 		x = &binNode{op: t.text, l: x, r: y}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // parseFactor: ('+'|'-'|'~') factor | power
@@ -421,7 +413,7 @@ func (p *parser) parsePrimary() (node, error) {
 				return nil, err
 			}
 			for k, kw := range kwn {
-				if !contains(methodKwargs[name.text], kw) {
+				if !slices.Contains(methodKwargs[name.text], kw) {
 					if len(methodKwargs[name.text]) == 0 {
 						return nil, p.errAt(name, ".%s() takes no keyword arguments", name.text)
 					}
@@ -494,7 +486,7 @@ func (p *parser) parseArgs() (args []node, kwnames []string, kwargs []node, err 
 			return nil, nil, nil, p.errAt(t, "argument unpacking (%s) is not allowed in lambdas", t.text)
 		case t.kind == tName && p.peek(1).kind == tOp && p.peek(1).text == "=":
 			p.i += 2
-			if contains(kwnames, t.text) {
+			if slices.Contains(kwnames, t.text) {
 				return nil, nil, nil, p.errAt(t, "keyword argument repeated: %s", t.text)
 			}
 			v, err := p.parseTest()

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -281,7 +282,7 @@ func (p *parser) fields(n *yaml.Node, what string, allowed, required []string) (
 	out := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if !contains(allowed, k.Value) {
+		if !slices.Contains(allowed, k.Value) {
 			return nil, p.errorf(k, "unknown key %q in %s (want one of %s)", k.Value, what, strings.Join(allowed, ", "))
 		}
 		if _, dup := out[k.Value]; dup {
@@ -295,15 +296,6 @@ func (p *parser) fields(n *yaml.Node, what string, allowed, required []string) (
 		}
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (p *parser) interaction(n *yaml.Node, index int) (*Interaction, error) {

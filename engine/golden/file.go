@@ -8,10 +8,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/actuatehq/actuate/engine"
 	"github.com/actuatehq/actuate/engine/cassette"
 	"github.com/actuatehq/actuate/expr/value"
+	"github.com/actuatehq/actuate/secrets/oauth"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -38,6 +40,11 @@ type Case struct {
 	Inputs  *value.Map
 	Secrets engine.StaticSecrets
 	Vars    *value.Map
+	// OAuth are the integrations of the case's token store: when there
+	// are any, the run gets a store in a temporary folder holding them,
+	// under Secrets, whose token requests (a refresh) go through the
+	// cassette.
+	OAuth []OAuth
 	// Cassette answers the run's requests; never nil (a case without one
 	// gets an empty cassette, so any request fails). CassetteFile is its
 	// file, "" for an inline cassette or none.
@@ -63,6 +70,21 @@ type Case struct {
 	wantErr error
 	// placeholders are the cassette's placeholders.
 	placeholders []string
+}
+
+// OAuth is an OAuth integration configured in a case's token store, with
+// its token.
+type OAuth struct {
+	ProviderID, GrantType                string
+	ClientID, ClientSecret               string
+	TokenEndpoint, AuthorizationEndpoint string
+	AccessToken, RefreshToken            string
+	// ExpiresIn is how long the access token stays valid from the start
+	// of the run (negative: it has expired); HasExpiry is false for a
+	// token without an expiry.
+	ExpiresIn time.Duration
+	HasExpiry bool
+	Line      int
 }
 
 // ID returns "file/case", the name --run matches and reports show.
@@ -135,7 +157,7 @@ func readError(err error) string {
 	return err.Error()
 }
 
-var caseKeys = []string{"name", "description", "action", "inputs", "secrets", "vars", "cassette", "live", "golden", "requests", "error"}
+var caseKeys = []string{"name", "description", "action", "inputs", "secrets", "oauth", "vars", "cassette", "live", "golden", "requests", "error"}
 
 var caseName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
@@ -278,6 +300,11 @@ func (l *loader) parseCase(n *yaml.Node, index int) (*Case, error) {
 			c.Secrets[name.Value] = m
 		}
 	}
+	if on := f["oauth"]; on != nil {
+		if c.OAuth, err = l.oauth(on); err != nil {
+			return nil, err
+		}
+	}
 	c.Vars = value.NewMap(0)
 	if vn := f["vars"]; vn != nil {
 		if vn.Kind != yaml.MappingNode {
@@ -341,6 +368,67 @@ func (l *loader) parseCase(n *yaml.Node, index int) (*Case, error) {
 		}
 	}
 	return c, nil
+}
+
+var oauthKeys = []string{"provider_id", "grant_type", "client_id", "client_secret", "token_endpoint",
+	"authorization_endpoint", "access_token", "refresh_token", "expires_in_seconds"}
+
+// oauth reads a case's oauth list: the integrations of its token store.
+func (l *loader) oauth(n *yaml.Node) ([]OAuth, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, l.errorf(n, "oauth must be a list of integrations (provider_id, grant_type, client_id, client_secret, token_endpoint, access_token, ...)")
+	}
+	var out []OAuth
+	seen := map[string]int{}
+	for i, en := range n.Content {
+		what := fmt.Sprintf("oauth entry %d", i+1)
+		f, err := l.fields(en, what, oauthKeys, []string{"provider_id", "grant_type", "client_id", "client_secret", "access_token"})
+		if err != nil {
+			return nil, err
+		}
+		o := OAuth{Line: en.Line}
+		for _, s := range []struct {
+			key string
+			to  *string
+		}{
+			{"provider_id", &o.ProviderID}, {"grant_type", &o.GrantType}, {"client_id", &o.ClientID},
+			{"client_secret", &o.ClientSecret}, {"token_endpoint", &o.TokenEndpoint},
+			{"authorization_endpoint", &o.AuthorizationEndpoint}, {"access_token", &o.AccessToken},
+			{"refresh_token", &o.RefreshToken},
+		} {
+			if vn := f[s.key]; vn != nil {
+				if *s.to, err = l.str(vn, s.key); err != nil {
+					return nil, err
+				}
+				if *s.to == "" && s.key != "refresh_token" && !strings.HasSuffix(s.key, "_endpoint") {
+					return nil, l.errorf(vn, "%s: %s is empty", what, s.key)
+				}
+			}
+		}
+		if err := oauth.ValidGrantType(o.GrantType); err != nil {
+			return nil, l.errorf(f["grant_type"], "%s: %v", what, err)
+		}
+		if _, err := oauth.Lookup(o.ProviderID, o.GrantType, o.AuthorizationEndpoint, o.TokenEndpoint); err != nil {
+			return nil, l.errorf(f["provider_id"], "%s: %v", what, err)
+		}
+		if o.GrantType == oauth.ClientCredentials && o.RefreshToken != "" {
+			return nil, l.errorf(f["refresh_token"], "%s: the client_credentials grant has no refresh token", what)
+		}
+		if en := f["expires_in_seconds"]; en != nil {
+			var secs int
+			if en.Kind != yaml.ScalarNode || en.ShortTag() != "!!int" || en.Decode(&secs) != nil {
+				return nil, l.errorf(en, "%s: expires_in_seconds must be a whole number of seconds (negative: already expired)", what)
+			}
+			o.ExpiresIn, o.HasExpiry = time.Duration(secs)*time.Second, true
+		}
+		key := o.ProviderID + " (" + o.GrantType + ")"
+		if line, dup := seen[key]; dup {
+			return nil, l.errorf(en, "%s: integration %s is already given at line %d", what, key, line)
+		}
+		seen[key] = en.Line
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // rel resolves a path relative to the case file's folder.

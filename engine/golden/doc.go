@@ -13,6 +13,16 @@
 //	                                   # template beside the file
 //	    inputs: {owner: actuatehq}
 //	    secrets: {github_oauth: {GITHUB_USER_TOKEN: gho_fake}} # name → key → value
+//	    oauth:                         # optional: a token store's integrations
+//	      - provider_id: custom_alerts # custom_<name>, or a built-in id
+//	        grant_type: authorization_code # or client_credentials
+//	        client_id: alerts-client
+//	        client_secret: fake-secret
+//	        authorization_endpoint: https://auth.example.com/authorize # custom, authorization_code
+//	        token_endpoint: https://auth.example.com/token # custom; optional for a built-in
+//	        access_token: expired-token
+//	        refresh_token: fake-refresh # optional
+//	        expires_in_seconds: -3600  # negative: expired; omitted: never
 //	    vars: {github: {base_url: https://ghe.example.com/api/v3}}
 //	    cassette: _cassettes/list_repos.yaml # a file relative to this file, or
 //	                                   # inline: a cassette mapping or a list
@@ -34,6 +44,20 @@
 // <secret:NAME.KEY> placeholders): method, URL (query parameters in name
 // order) and body (JSON normalised) always, and the headers the
 // expectation names. Failures come with a unified diff ([Diff]).
+//
+// A case with oauth entries runs with a token store in a temporary folder
+// (a new key; closed and deleted after the case), each integration
+// configured and its token saved, layered under the case's secrets. The
+// store's token requests go through the run's transport: a refresh is an
+// interaction of the cassette and a request of requests. The entries'
+// client secrets and tokens are scrubbed as <secret:PROVIDER.client_secret>,
+// <secret:PROVIDER.access_token> and <secret:PROVIDER.refresh_token>; a
+// refreshed token is the token response's access_token, which a recording
+// scrubs as <secret:access_token>. A bad entry (a missing or unknown key,
+// an unknown grant type or provider, a custom provider without its
+// endpoints, an empty client id, client secret or access token, a refresh
+// token for client credentials, expires_in_seconds not a whole number, a
+// provider and grant given twice) is a [*LoadError] at its position.
 //
 // With [Options.Update], a case's golden file is rewritten from its run;
 // a case with a live URL and a cassette file is first recorded: the run

@@ -408,6 +408,14 @@ func (l *loader) oauth(n *yaml.Node) ([]OAuth, error) {
 		if err := oauth.ValidGrantType(o.GrantType); err != nil {
 			return nil, l.errorf(f["grant_type"], "%s: %v", what, err)
 		}
+		if strings.HasPrefix(o.ProviderID, oauth.CustomPrefix) {
+			switch {
+			case o.TokenEndpoint == "":
+				return nil, l.errorf(en, "%s: custom provider %s needs token_endpoint", what, o.ProviderID)
+			case o.GrantType == oauth.AuthorizationCode && o.AuthorizationEndpoint == "":
+				return nil, l.errorf(en, "%s: custom provider %s needs authorization_endpoint (authorization_code grant)", what, o.ProviderID)
+			}
+		}
 		if _, err := oauth.Lookup(o.ProviderID, o.GrantType, o.AuthorizationEndpoint, o.TokenEndpoint); err != nil {
 			return nil, l.errorf(f["provider_id"], "%s: %v", what, err)
 		}

@@ -37,6 +37,10 @@ func write(t testing.TB, dir string, files map[string]string) {
 	}
 }
 
+// oauthOK is a valid oauth entry's fields.
+const oauthOK = "provider_id: custom_x, grant_type: client_credentials, client_id: id, client_secret: sec, " +
+	"token_endpoint: https://auth.example.com/token, access_token: tok"
+
 func TestParseErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, src, want string }{
@@ -47,7 +51,7 @@ func TestParseErrors(t *testing.T) {
 		{"no cases", "cases: []\n", "c.test.yaml:1:8: no cases"},
 		{"no name", "- inputs: {}\n", "c.test.yaml:1:3: case 1 has no name"},
 		{"bad name", "- name: a b\n", `c.test.yaml:1:9: case name "a b" must be letters, digits, '_', '-' and '.', starting with a letter or digit`},
-		{"unknown key", "- name: a\n  input: {}\n", `c.test.yaml:2:3: unknown key "input" in case 1 (want one of name, description, action, inputs, secrets, vars, cassette, live, golden, requests, error)`},
+		{"unknown key", "- name: a\n  input: {}\n", `c.test.yaml:2:3: unknown key "input" in case 1 (want one of name, description, action, inputs, secrets, oauth, vars, cassette, live, golden, requests, error)`},
 		{"duplicate", "- name: a\n- name: a\n", `c.test.yaml:2:3: duplicate case name "a" (first at line 1)`},
 		{"inputs list", "- name: a\n  inputs: [1]\n", "c.test.yaml:2:11: inputs must be a mapping of input names to values"},
 		{"secret key", "- name: a\n  secrets: {s: {k: [1]}}\n", "c.test.yaml:2:20: secret s.k must be a string"},
@@ -58,6 +62,15 @@ func TestParseErrors(t *testing.T) {
 		{"live url", "- name: a\n  live: ftp://x\n", `c.test.yaml:2:9: live must be an http or https URL, not "ftp://x"`},
 		{"error and golden", "- name: a\n  error: boom\n  golden: a.json\n", `c.test.yaml:3:11: case "a" expects an error, so it has no golden result`},
 		{"request", "- name: a\n  requests:\n    - url: http://x\n", "c.test.yaml:3:7: request 1 has no method"},
+		{"oauth map", "- name: a\n  oauth: {provider_id: custom_x}\n", "c.test.yaml:2:10: oauth must be a list of integrations (provider_id, grant_type, client_id, client_secret, token_endpoint, access_token, ...)"},
+		{"oauth key", "- name: a\n  oauth:\n    - {" + oauthOK + ", scope: x}\n", `c.test.yaml:3:165: unknown key "scope" in oauth entry 1 (want one of provider_id, grant_type, client_id, client_secret, token_endpoint, authorization_endpoint, access_token, refresh_token, expires_in_seconds)`},
+		{"oauth missing", "- name: a\n  oauth:\n    - {provider_id: custom_x, grant_type: client_credentials}\n", "c.test.yaml:3:7: oauth entry 1 has no client_id"},
+		{"oauth grant", "- name: a\n  oauth:\n    - {" + strings.Replace(oauthOK, "client_credentials", "password", 1) + "}\n", `c.test.yaml:3:43: oauth entry 1: unknown grant type "password": use authorization_code or client_credentials`},
+		{"oauth provider", "- name: a\n  oauth:\n    - {" + strings.Replace(oauthOK, "custom_x", "Nope", 1) + "}\n", `c.test.yaml:3:21: oauth entry 1: unknown provider "Nope": use a built-in provider (actuate integrations list) or a custom one named custom_<name> (lowercase letters, digits, underscores)`},
+		{"oauth endpoint", "- name: a\n  oauth:\n    - {" + strings.Replace(oauthOK, ", token_endpoint: https://auth.example.com/token", "", 1) + "}\n", `c.test.yaml:3:7: oauth entry 1: custom provider custom_x needs token_endpoint`},
+		{"oauth expiry", "- name: a\n  oauth:\n    - {" + oauthOK + ", expires_in_seconds: soon}\n", `c.test.yaml:3:185: oauth entry 1: expires_in_seconds must be a whole number of seconds (negative: already expired)`},
+		{"oauth empty", "- name: a\n  oauth:\n    - {" + strings.Replace(oauthOK, "access_token: tok", "access_token: ''", 1) + "}\n", `c.test.yaml:3:160: oauth entry 1: access_token is empty`},
+		{"oauth duplicate", "- name: a\n  oauth:\n    - {" + oauthOK + "}\n    - {" + oauthOK + "}\n", `c.test.yaml:4:7: oauth entry 2: integration custom_x (client_credentials) is already given at line 3`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,7 +20,9 @@ import (
 
 	"github.com/actuatehq/actuate/engine"
 	"github.com/actuatehq/actuate/engine/cassette"
+	"github.com/actuatehq/actuate/secrets"
 	"github.com/actuatehq/actuate/template"
+	"golang.org/x/oauth2"
 )
 
 // Options configure a run of cases.
@@ -304,7 +306,6 @@ func (s *Suite) runCase(ctx context.Context, c *Case, opts Options) Outcome {
 	scrub := cassette.NewScrubber(red.String)
 	eopts := engine.Options{
 		Templates: s.templates(c.File).reg,
-		Secrets:   engine.ObserveSecrets(c.Secrets, scrub.Add),
 		Vars:      c.Vars,
 		Redactor:  red,
 	}
@@ -339,6 +340,19 @@ func (s *Suite) runCase(ctx context.Context, c *Case, opts Options) Outcome {
 		capture = cassette.NewRecorder(eopts.Transport, scrub)
 		eopts.Transport = capture
 	}
+	var src engine.SecretSource = c.Secrets
+	if len(c.OAuth) > 0 {
+		// The store's token requests go through the run's transport, so
+		// a refresh is answered from (or recorded into) the cassette and
+		// checked by requests:.
+		store, cleanup, err := openStore(ctx, c, eopts.Transport, red, scrub)
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer cleanup()
+		src = engine.Layered{c.Secrets, store}
+	}
+	eopts.Secrets = engine.ObserveSecrets(src, scrub.Add)
 
 	inputs := c.Inputs.Clone()
 	var res *engine.Result
@@ -416,6 +430,62 @@ func (s *Suite) runCase(ctx context.Context, c *Case, opts Options) Outcome {
 		return Outcome{Status: Fail, Message: "the result differs from the golden file", Diff: Diff(filepath.ToSlash(c.Golden), string(want), "result", string(got))}
 	}
 	return done(updated)
+}
+
+// openStore opens a token store in a temporary folder holding the case's
+// OAuth integrations and their tokens, its HTTP client sending through
+// transport; cleanup closes and deletes it. The integrations' client
+// secrets and tokens are masked in results and scrubbed from requests as
+// <secret:PROVIDER.client_secret>, <secret:PROVIDER.access_token> and
+// <secret:PROVIDER.refresh_token>.
+func openStore(ctx context.Context, c *Case, transport http.RoundTripper, red *engine.Redactor, scrub *cassette.Scrubber) (*secrets.Store, func(), error) {
+	dir, err := os.MkdirTemp("", "actuate-golden-")
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := secrets.NewKey()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	store, err := secrets.Open(ctx, filepath.Join(dir, "secrets.db"), key,
+		secrets.WithHTTPClient(&http.Client{Transport: transport, Timeout: 30 * time.Second}))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	cleanup := func() {
+		store.Close()
+		os.RemoveAll(dir)
+	}
+	start := time.Now()
+	for _, o := range c.OAuth {
+		for _, sec := range []struct{ name, value string }{
+			{"client_secret", o.ClientSecret}, {"access_token", o.AccessToken}, {"refresh_token", o.RefreshToken},
+		} {
+			if sec.value != "" {
+				red.AddSecret(sec.value)
+				scrub.Add(o.ProviderID+"."+sec.name, sec.value)
+			}
+		}
+		_, err := store.ConfigureIntegration(ctx, secrets.IntegrationConfig{
+			ProviderID: o.ProviderID, GrantType: o.GrantType,
+			ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+			AuthorizationEndpoint: o.AuthorizationEndpoint, TokenEndpoint: o.TokenEndpoint,
+		})
+		if err == nil {
+			tok := &oauth2.Token{AccessToken: o.AccessToken, RefreshToken: o.RefreshToken, TokenType: "Bearer"}
+			if o.HasExpiry {
+				tok.Expiry = start.Add(o.ExpiresIn)
+			}
+			err = store.SaveIntegrationToken(ctx, o.ProviderID, o.GrantType, "", tok)
+		}
+		if err != nil {
+			cleanup()
+			return nil, nil, fmt.Errorf("oauth (line %d): %v", o.Line, err)
+		}
+	}
+	return store, cleanup, nil
 }
 
 func done(updated []string) Outcome {

@@ -96,6 +96,11 @@ func (s *Store) margin() time.Duration {
 	return DefaultRefreshMargin
 }
 
+// SetHTTPClient sets the client of the store's OAuth token requests, as
+// WithHTTPClient does at Open: a recording or replaying transport, for
+// example. Call it before the store serves tokens.
+func (s *Store) SetHTTPClient(c *http.Client) { s.oauth.http = c }
+
 func (s *Store) httpClient() *http.Client {
 	if s.oauth.http != nil {
 		return s.oauth.http

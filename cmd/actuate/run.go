@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"sort"
 	"strings"
@@ -210,6 +211,11 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		e.errorf("run: %v", err)
 		return exitUsage
+	}
+	if tape != nil && store != nil {
+		// Token requests of the store (a refresh, a client-credentials
+		// grant) are recorded and replayed with the run's requests.
+		store.SetHTTPClient(&http.Client{Transport: opts.Transport})
 	}
 	var res *engine.Result
 	if tpl != nil {
@@ -546,8 +552,8 @@ type tape struct {
 // interactions: the secrets the run loads, and the values it derives from
 // them, are scrubbed from the cassette and from the requests matched
 // against it.
-// TODO: the store's OAuth token requests (secrets.WithHTTPClient) do not
-// go through the cassette yet; the cassette format holds them already.
+// The store's OAuth token requests go through the same transport: see
+// runRun.
 func setupCassette(f *runFlags, opts *engine.Options) (*tape, error) {
 	if f.record == "" && f.replay == "" {
 		return nil, nil

@@ -93,13 +93,35 @@ func (s *Scrubber) learnResponse(h http.Header, body []byte) {
 	s.learnBody(h, body)
 }
 
-// scrubRequest returns the request as a cassette keeps it.
+// scrubRequest returns the request as a cassette keeps it. The random
+// boundary of a multipart body is replaced by a fixed one, in the body and
+// in Content-Type, so that the same upload matches on replay.
 func (s *Scrubber) scrubRequest(method, rawURL string, h http.Header, body []byte) Request {
+	boundary := multipartBoundary(h)
+	if boundary != "" {
+		body = bytes.ReplaceAll(body, []byte(boundary), []byte(fixedBoundary))
+	}
 	r := Request{Method: method, URL: s.String(rawURL), Body: s.body(body)}
 	for _, f := range requestHeaders(h) {
-		r.Headers = append(r.Headers, Header{f.Name, s.header(f.Name, f.Value)})
+		v := f.Value
+		if boundary != "" && strings.EqualFold(f.Name, "Content-Type") {
+			v = strings.ReplaceAll(v, boundary, fixedBoundary)
+		}
+		r.Headers = append(r.Headers, Header{f.Name, s.header(f.Name, v)})
 	}
 	return r
+}
+
+// fixedBoundary stands in for the random boundary of a multipart body.
+const fixedBoundary = "actuate-boundary"
+
+// multipartBoundary returns the boundary of a multipart request body, or "".
+func multipartBoundary(h http.Header) string {
+	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil || !strings.HasPrefix(mt, "multipart/") {
+		return ""
+	}
+	return params["boundary"]
 }
 
 func (s *Scrubber) scrubResponse(status int, h http.Header, body []byte) Response {

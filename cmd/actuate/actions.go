@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -120,10 +119,7 @@ func listActions(e *env, reg *template.Registry, asJSON bool) int {
 		for _, a := range all {
 			rows = append(rows, row{a.name, a.title, a.source})
 		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(rows)
+		writeJSON(e.stdout, rows)
 		return exitOK
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/actuatehq/actuate/engine"
 	"github.com/actuatehq/actuate/expr"
 	"github.com/actuatehq/actuate/expr/value"
 )
@@ -74,7 +75,8 @@ func runEval(_ context.Context, e *env, args []string) int {
 		e.errorf("eval: %v", err)
 		return exitUsage
 	}
-	ev := &evaluator{e: e, env: envv, secrets: secretValues, show: f.showSecrets}
+	ev := &evaluator{e: e, env: envv, red: engine.NewRedactor(), show: f.showSecrets}
+	ev.red.AddValue(secretValues)
 	if len(rest) == 1 {
 		if !ev.eval(rest[0]) {
 			return exitUsage
@@ -85,10 +87,10 @@ func runEval(_ context.Context, e *env, args []string) int {
 }
 
 type evaluator struct {
-	e       *env
-	env     expr.Env
-	secrets []string
-	show    bool
+	e    *env
+	env  expr.Env
+	red  *engine.Redactor // knows the secrets and their encoded forms
+	show bool
 }
 
 // eval evaluates src and prints the result or the error; it reports
@@ -119,7 +121,9 @@ func (ev *evaluator) eval(src string) bool {
 		return false
 	}
 	if reads && !ev.show {
-		result = maskStrings(result)
+		// The value derives from a secret: every string in it is masked.
+		ev.red.AddValue(result)
+		result = ev.red.Value(result)
 	}
 	text, err := value.MarshalJSON(result)
 	if err != nil {
@@ -163,40 +167,12 @@ func lineAt(src string, off int) (string, int) {
 	return src[start:end], utf8.RuneCountInString(src[start:off])
 }
 
-// scrub removes secret values from a message.
+// scrub masks secret values, and their encoded forms, in a message.
 func (ev *evaluator) scrub(s string) string {
 	if ev.show {
 		return s
 	}
-	for _, v := range ev.secrets {
-		if len(v) > 1 {
-			s = strings.ReplaceAll(s, v, "***")
-		}
-	}
-	return s
-}
-
-// maskStrings replaces every string inside v by "***": the value was
-// derived from a secret.
-func maskStrings(v any) any {
-	switch x := v.(type) {
-	case string:
-		return "***"
-	case []any:
-		out := make([]any, len(x))
-		for i, it := range x {
-			out[i] = maskStrings(it)
-		}
-		return out
-	case *value.Map:
-		out := value.NewMap(x.Len())
-		x.Range(func(k string, it any) bool {
-			out.Set(k, maskStrings(it))
-			return true
-		})
-		return out
-	}
-	return v
+	return ev.red.String(s)
 }
 
 func (ev *evaluator) repl() int {
@@ -235,8 +211,8 @@ func isTerminal(f *os.File) bool {
 }
 
 // buildEvalEnv reads the context file and the flags into an Env, and
-// returns the secret values so they can be kept out of messages.
-func buildEvalEnv(f *evalFlags) (expr.Env, []string, error) {
+// returns the SECRETS context, whose values must be kept out of messages.
+func buildEvalEnv(f *evalFlags) (expr.Env, any, error) {
 	ctx := value.NewMap(5)
 	if f.context != "" {
 		data, err := os.ReadFile(f.context)
@@ -291,10 +267,7 @@ func buildEvalEnv(f *evalFlags) (expr.Env, []string, error) {
 		}
 		ctx.Child("SECRETS").Child(name).Set(key, text)
 	}
-	var secrets []string
-	if s, ok := ctx.Get("SECRETS"); ok {
-		collectStrings(s, &secrets)
-	}
+	secrets, _ := ctx.Get("SECRETS")
 	out := expr.Env{}
 	ctx.Range(func(k string, v any) bool {
 		out[k] = v

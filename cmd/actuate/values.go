@@ -10,22 +10,6 @@ import (
 	"github.com/actuatehq/actuate/expr/value"
 )
 
-func collectStrings(v any, out *[]string) {
-	switch x := v.(type) {
-	case string:
-		*out = append(*out, x)
-	case []any:
-		for _, it := range x {
-			collectStrings(it, out)
-		}
-	case *value.Map:
-		x.Range(func(_ string, it any) bool {
-			collectStrings(it, out)
-			return true
-		})
-	}
-}
-
 // splitAssignment splits "key=value".
 func splitAssignment(s, flagName, form string) (string, string, error) {
 	key, val, ok := strings.Cut(s, "=")

@@ -111,6 +111,16 @@ type Env struct {
 	DryRun func(Request)
 }
 
+// HTTPFailure is implemented by the errors of HTTP actions that are
+// failures of the exchange itself (an error status, a timeout, a redirect
+// loop, a poll that never succeeded), so that callers can tell them from
+// other errors without knowing the action's package.
+type HTTPFailure interface {
+	error
+	// HTTPFailure marks the error; it does nothing.
+	HTTPFailure()
+}
+
 // Request describes a request an action would send, for --dry-run.
 type Request struct {
 	Method  string

@@ -252,17 +252,11 @@ func classify(err error) (Reason, string) {
 }
 
 // isHTTPFailure reports whether err is one of the HTTP actions' failures
-// that carry no status (timeouts, redirect loops, polls that never
-// succeeded), known by their type names so that the engine need not import
-// the HTTP actions.
+// (an [actions.HTTPFailure]: timeouts, redirect loops, polls that never
+// succeeded, error statuses).
 func isHTTPFailure(err error) bool {
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		switch fmt.Sprintf("%T", e) {
-		case "*httpaction.TimeoutError", "*httpaction.TooManyRedirectsError", "*httpaction.RetryError":
-			return true
-		}
-	}
-	return false
+	var f actions.HTTPFailure
+	return errors.As(err, &f)
 }
 
 func firstLine(s string) string {

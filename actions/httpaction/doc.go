@@ -79,3 +79,13 @@
 // that placeholder; core.http_paginate describes its first request and
 // returns [placeholder], or [] with items_jsonpath.
 package httpaction
+
+import "github.com/actuatehq/actuate/actions"
+
+// Interface guards.
+var (
+	_ actions.HTTPFailure = (*StatusError)(nil)
+	_ actions.HTTPFailure = (*TimeoutError)(nil)
+	_ actions.HTTPFailure = (*TooManyRedirectsError)(nil)
+	_ actions.HTTPFailure = (*RetryError)(nil)
+)

@@ -172,6 +172,9 @@ type RetryError struct {
 	StatusCode int
 }
 
+// HTTPFailure marks the error as an [actions.HTTPFailure].
+func (e *RetryError) HTTPFailure() {}
+
 // Error describes the failure; the text is shown to users.
 func (e *RetryError) Error() string {
 	return fmt.Sprintf("RetryError: polling %s %s gave up after %d attempts; the last response had status %d",

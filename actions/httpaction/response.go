@@ -159,6 +159,9 @@ type StatusError struct {
 // it for a failed step without knowing this package.
 func (e *StatusError) HTTPStatus() int { return e.StatusCode }
 
+// HTTPFailure marks the error as an [actions.HTTPFailure].
+func (e *StatusError) HTTPFailure() {}
+
 // Error describes the failure; the text is shown to users.
 func (e *StatusError) Error() string { return e.msg }
 

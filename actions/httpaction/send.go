@@ -261,6 +261,9 @@ func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 // max_redirects.
 type TooManyRedirectsError struct{ Max int }
 
+// HTTPFailure marks the error as an [actions.HTTPFailure].
+func (e *TooManyRedirectsError) HTTPFailure() {}
+
 // Error describes the failure; the text is shown to users.
 func (e *TooManyRedirectsError) Error() string {
 	return fmt.Sprintf("exceeded the maximum of %d redirects", e.Max)
@@ -496,6 +499,9 @@ type TimeoutError struct {
 	After time.Duration
 	what  string
 }
+
+// HTTPFailure marks the error as an [actions.HTTPFailure].
+func (e *TimeoutError) HTTPFailure() {}
 
 // Error describes the failure; the text is shown to users.
 func (e *TimeoutError) Error() string {

@@ -109,6 +109,13 @@ type Env struct {
 	// them: an HTTP action describes the request it would send and
 	// returns a placeholder response.
 	DryRun func(Request)
+	// Source, when not nil, tells where the literal text of one of the
+	// step's arguments is in its template: the file, and the place of
+	// the byte at offset in the argument's string. ok is false when the
+	// argument is absent or built by an expression. Actions use it to
+	// point errors inside an argument (a line of a Python script) at the
+	// template.
+	Source func(arg string, offset int) (file string, pos template.Pos, ok bool)
 }
 
 // HTTPFailure is implemented by the errors of HTTP actions that are
@@ -256,6 +263,31 @@ func (r *Registry) Clone() *Registry {
 		c.actions[k] = v
 	}
 	return c
+}
+
+// Replace adds a to the registry in place of the action of the same
+// name, if any: an embedder uses it to configure a built-in action
+// differently (core.script.run_python with other limits, say).
+func (r *Registry) Replace(a Action) error {
+	if a == nil || a.Spec() == nil {
+		return fmt.Errorf("actions: replace: nil action or spec")
+	}
+	if name := a.Spec().Name; !namePattern.MatchString(name) {
+		return fmt.Errorf("actions: replace %q: a name is dot-separated lowercase letters, digits and underscores, e.g. tools.github.list_repos", name)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.actions[a.Spec().Name] = a
+	return nil
+}
+
+// StepChecker is implemented by actions that check the steps calling them
+// beyond the types of their arguments when templates are validated (that
+// a Python script defines the function its inputs are passed to, say).
+// CheckStep reports problems through report; it must not perform side
+// effects beyond reading files or starting a local helper process.
+type StepChecker interface {
+	CheckStep(t *template.Template, s *template.Step, report func(pos template.Pos, sev template.Severity, msg string))
 }
 
 // Register adds a to [Default].

@@ -17,11 +17,6 @@ var workflowOnly = map[string]bool{
 	"core.loop.start": true, "core.loop.end": true, "ai.agent": true, "ai.preset_agent": true, "ai.action": true,
 }
 
-// notYet are core actions of Tracecat that actuate does not run yet.
-var notYet = map[string]string{
-	"core.script.run_python": "Python steps are not supported yet; the run fails at this step",
-}
-
 // Check checks the steps of t against the actions they call, as Tracecat
 // does when it registers a template: the action exists (a template of
 // templates or an action of acts; nil means actions.Default), its required
@@ -40,16 +35,16 @@ func Check(t *template.Template, templates *template.Registry, acts *actions.Reg
 	}
 	for _, s := range t.Steps {
 		var inputs []*template.Input
+		var checker actions.StepChecker
 		if child, ok := templates.Lookup(s.Action); ok {
 			inputs = child.Inputs
 		} else if a, ok := acts.Lookup(s.Action); ok {
 			inputs = a.Spec().Inputs
+			checker, _ = a.(actions.StepChecker)
 		} else {
 			switch {
 			case workflowOnly[s.Action]:
 				add(s.ActionPos, template.Error, "%s is a workflow action; templates cannot call it", s.Action)
-			case notYet[s.Action] != "":
-				add(s.ActionPos, template.Warning, "%s: %s", s.Action, notYet[s.Action])
 			case strings.HasPrefix(s.Action, "core."):
 				add(s.ActionPos, template.Error, "unknown action %q%s", s.Action, suggestAction(s.Action, acts))
 			default:
@@ -58,6 +53,9 @@ func Check(t *template.Template, templates *template.Registry, acts *actions.Reg
 			continue
 		}
 		checkArgs(s, inputs, add)
+		if checker != nil {
+			checker.CheckStep(t, s, func(pos template.Pos, sev template.Severity, msg string) { add(pos, sev, "%s", msg) })
+		}
 	}
 	return ds
 }

@@ -3,6 +3,8 @@ package engine
 import (
 	"strings"
 	"testing"
+
+	"github.com/actuatehq/actuate/actions/pyscript"
 )
 
 func TestCheckStepsAgainstActions(t *testing.T) {
@@ -20,7 +22,7 @@ func TestCheckStepsAgainstActions(t *testing.T) {
     - {ref: c, action: test.fail, args: {message: "${{ inputs.n }}"}}
     - {ref: d, action: core.http_requst, args: {}}
     - {ref: e, action: core.workflow.execute, args: {}}
-    - {ref: f, action: core.script.run_python, args: {script: "def main(): pass"}}
+    - {ref: f, action: core.script.run_python, args: {script: "def main(a): pass"}}
     - {ref: g, action: tools.elsewhere.thing, args: {}}
     - {ref: h, action: tools.test.double, args: {x: "two"}}
   returns: ${{ steps.a.result }}
@@ -28,16 +30,20 @@ func TestCheckStepsAgainstActions(t *testing.T) {
 	reg := loadTemplates(t, map[string]string{"check.yml": src, "inner.yml": inner})
 	tpl, _ := reg.Lookup("tools.test.check")
 	var got []string
-	for _, d := range Check(tpl, reg, testActions()) {
+	acts := testActions()
+	if err := acts.Register(pyscript.Default); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range Check(tpl, reg, acts) {
 		got = append(got, strings.TrimPrefix(d.String(), tpl.File))
 	}
 	want := []string{
 		`:9:42: test.echo has no argument "valu"; did you mean "value"?`,
 		`:9:24: test.echo needs the argument(s) value`,
 		`:10:51: argument "message" of test.fail: expected str, got 5 (int)`,
-		`:12:24: unknown action "core.http_requst"; expected one of: test.echo, test.fail, test.wait`,
+		`:12:24: unknown action "core.http_requst"; expected one of: core.script.run_python, test.echo, test.fail, test.wait`,
 		`:13:24: core.workflow.execute is a workflow action; templates cannot call it`,
-		`:14:24: warning: core.script.run_python: Python steps are not supported yet; the run fails at this step`,
+		`:14:64: main(a): parameter(s) a have no default and inputs does not set them`,
 		`:15:24: warning: unknown action "tools.elsewhere.thing": no loaded template or registered action has that name (add its folder with --registry)`,
 		`:16:53: argument "x" of tools.test.double: expected int, got 'two' (str)`,
 	}

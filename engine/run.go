@@ -243,7 +243,7 @@ func (e *engine) runTemplate(ctx context.Context, t *template.Template, inputs *
 		s := call.Step
 		e.emit(Event{Kind: StepStarted, Action: t.ID(), Depth: depth, Step: s.Ref, StepAction: s.Action})
 		start := time.Now()
-		result, err := e.execStep(ctx, call, secrets, depth)
+		result, err := e.execStep(ctx, t, call, secrets, depth)
 		ev := Event{Kind: StepSucceeded, Action: t.ID(), Depth: depth, Step: s.Ref, StepAction: s.Action, Duration: time.Since(start), StatusCode: statusCode(result)}
 		if err != nil {
 			serr := e.stepError(ctx, t, s, err)
@@ -271,7 +271,7 @@ func (e *engine) stepError(ctx context.Context, t *template.Template, s *templat
 }
 
 // execStep runs one step: a nested template or an action.
-func (e *engine) execStep(ctx context.Context, call *Call, secrets *secretSet, depth int) (any, error) {
+func (e *engine) execStep(ctx context.Context, t *template.Template, call *Call, secrets *secretSet, depth int) (any, error) {
 	s := call.Step
 	if child, ok := e.lookupTemplate(s.Action); ok {
 		in, err := child.ValidateInputs(call.Args)
@@ -288,7 +288,15 @@ func (e *engine) execStep(ctx context.Context, call *Call, secrets *secretSet, d
 	if err != nil {
 		return nil, err
 	}
-	return a.Run(ctx, args, e.actionEnv(secrets, s.Ref, s.Retries))
+	env := e.actionEnv(secrets, s.Ref, s.Retries)
+	env.Source = func(arg string, offset int) (string, template.Pos, bool) {
+		n, ok := s.Args.Get(arg)
+		if !ok || n.Text != nil || !n.IsString() {
+			return "", template.Pos{}, false
+		}
+		return t.File, t.Position(n, offset), true
+	}
+	return a.Run(ctx, args, env)
 }
 
 // statusCode returns the HTTP status of an HTTP action's result, or 0.

@@ -20,7 +20,7 @@ func init() {
 	commands = append(commands, &command{
 		name:    "conformance",
 		summary: "run every template of a folder against a fake API and count the outcomes",
-		usage:   "  actuate conformance [--json] [--write-readme FILE] [--timeout DURATION] DIR",
+		usage:   "  actuate conformance [--json] [--write-readme FILE] [--timeout DURATION] [--python-sandbox on|off] DIR",
 		help: `Loads every template under DIR, validates each (as "actuate validate"
 does), and runs each valid one for real against a catch-all responder: every
 HTTP request, whatever its host, is answered in memory with status 200,
@@ -70,12 +70,19 @@ func runConformance(ctx context.Context, e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	readme := fs.String("write-readme", "", "replace the summary between the conformance markers of this `file`")
 	timeout := fs.Duration("timeout", 10*time.Second, "how long each template may run")
+	var python pythonFlags
+	python.register(fs, e)
 	paths, code := parseFlags(c, e, fs, args)
 	if code >= 0 {
 		return code
 	}
 	if len(paths) != 1 {
 		e.errorf("conformance: name one folder of templates, e.g. actuate conformance ../shared/corpus/tracecat/templates")
+		return exitUsage
+	}
+	acts, err := python.registry()
+	if err != nil {
+		e.errorf("conformance: %v", err)
 		return exitUsage
 	}
 	if *timeout <= 0 {
@@ -94,7 +101,7 @@ func runConformance(ctx context.Context, e *env, args []string) int {
 			return exitUsage
 		}
 	}
-	rep, err := engine.Conformance(ctx, paths[0], engine.ConformanceOptions{Timeout: *timeout})
+	rep, err := engine.Conformance(ctx, paths[0], engine.ConformanceOptions{Timeout: *timeout, Actions: acts})
 	if err != nil {
 		e.errorf("conformance: %v", err)
 		return exitUsage

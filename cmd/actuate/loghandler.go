@@ -9,7 +9,8 @@ import (
 )
 
 // humanHandler writes log records for people: "warning: message key=value",
-// with no timestamp. Records below its level are dropped.
+// with no timestamp; a value of several lines follows on lines of its own,
+// indented. Records below its level are dropped.
 type humanHandler struct {
 	w     io.Writer
 	level slog.Level
@@ -27,8 +28,14 @@ func (h *humanHandler) Handle(_ context.Context, r slog.Record) error {
 	}
 	b.WriteString(": ")
 	b.WriteString(r.Message)
+	var blocks []string
 	write := func(a slog.Attr) bool {
-		fmt.Fprintf(&b, " %s=%s", a.Key, a.Value.Resolve().String())
+		v := a.Value.Resolve().String()
+		if strings.Contains(v, "\n") {
+			blocks = append(blocks, v)
+			v = "↓"
+		}
+		fmt.Fprintf(&b, " %s=%s", a.Key, v)
 		return true
 	}
 	for _, a := range h.attrs {
@@ -36,6 +43,13 @@ func (h *humanHandler) Handle(_ context.Context, r slog.Record) error {
 	}
 	r.Attrs(write)
 	b.WriteByte('\n')
+	for _, block := range blocks {
+		for _, line := range strings.Split(block, "\n") {
+			b.WriteString("  ")
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
 	_, err := io.WriteString(h.w, b.String())
 	return err
 }

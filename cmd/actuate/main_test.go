@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/actuatehq/actuate/actions/pyscript"
 	"github.com/actuatehq/actuate/secrets/oauth/oauthtest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -57,6 +58,13 @@ func TestScripts(t *testing.T) {
 			provider := oauthtest.New()
 			e.Defer(provider.Close)
 			e.Setenv("FAKE_OAUTH", provider.URL)
+			// Python steps: the interpreter found with this process's
+			// environment (a launcher such as a pyenv shim may need it).
+			py, err := pyscript.FindInterpreter("")
+			if err != nil {
+				return err
+			}
+			e.Setenv("ACTUATE_PYTHON", py.Path)
 			return nil
 		},
 	})

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/actuatehq/actuate/actions"
 	"github.com/actuatehq/actuate/engine"
 	"github.com/actuatehq/actuate/engine/cassette"
 	"github.com/actuatehq/actuate/expr/value"
@@ -30,7 +29,8 @@ func init() {
               [--secret NAME.KEY=VALUE]... [--secrets-file FILE]
               [--var NAME.KEY=VALUE]... [--vars-file FILE] [--env ENV]
               [--dry-run] [--show-secrets] [--quiet] [--log-format text|json]
-              [--no-history] [--record CASSETTE | --replay CASSETTE]`,
+              [--no-history] [--record CASSETTE | --replay CASSETTE]
+              [--python-sandbox on|off] [--python-cpu TIME] [--python-memory SIZE]`,
 		help: `Runs a template file, or an action by name (a template from the registry
 folders, or a built-in action such as core.http_request), and prints its
 result as JSON on standard output, and nothing else there. Progress, one
@@ -84,6 +84,9 @@ error. A replayed run needs its secrets like a live one; any values do
 (--secret NAME.KEY=placeholder): they are scrubbed before matching.
 Replayed runs are not recorded in the run history.
 
+` + pythonHelp + ` A dry run runs Python steps too, except
+those that set allow_network.
+
 Exit status: 0 success, 1 the run failed, 2 bad usage, template or input,
 130 interrupted.
 `,
@@ -101,6 +104,7 @@ type runFlags struct {
 	logFormat                  string
 	env                        string
 	record, replay             string
+	python                     pythonFlags
 }
 
 func runRun(ctx context.Context, e *env, args []string) int {
@@ -122,6 +126,7 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.logFormat, "log-format", "text", "`text` for people, json for machines")
 	fs.StringVar(&f.record, "record", "", "run live and record the HTTP interactions, secrets scrubbed, in a cassette `file`")
 	fs.StringVar(&f.replay, "replay", "", "run with no network, answering HTTP requests from a cassette `file`")
+	f.python.register(fs, e)
 	rest, code := parseFlags(c, e, fs, args)
 	if code >= 0 {
 		return code
@@ -143,6 +148,11 @@ func runRun(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 
+	acts, err := f.python.registry()
+	if err != nil {
+		e.errorf("run: %v", err)
+		return exitUsage
+	}
 	templates := loadRegistry(e, registryPaths(e, f.registry))
 	target := rest[0]
 	var tpl *template.Template
@@ -163,7 +173,7 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	default:
 		if t, ok := templates.Lookup(target); ok {
 			tpl, decls = t, t.Inputs
-		} else if a, ok := actions.Default.Lookup(target); ok {
+		} else if a, ok := acts.Lookup(target); ok {
 			decls = a.Spec().Inputs
 		} else {
 			e.errorf("run: %v", (&engine.NotFoundError{Name: target}).Error())
@@ -198,6 +208,7 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	progress := newProgress(e.stderr, f.quiet, f.logFormat)
 	opts := engine.Options{
 		Templates: templates,
+		Actions:   acts,
 		Secrets:   secrets,
 		Vars:      vars,
 		Logger:    progress.logger,
@@ -442,7 +453,13 @@ func newProgress(w io.Writer, quiet bool, format string) *progress {
 	if p.json {
 		p.logger = slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	} else {
-		p.logger = slog.New(&humanHandler{w: lockedWriter{p}, level: slog.LevelWarn})
+		// Information (what a Python step printed, say) is progress too:
+		// --quiet leaves only warnings.
+		level := slog.LevelInfo
+		if quiet {
+			level = slog.LevelWarn
+		}
+		p.logger = slog.New(&humanHandler{w: lockedWriter{p}, level: level})
 	}
 	return p
 }

@@ -14,7 +14,8 @@ func init() {
 	commands = append(commands, &command{
 		name:    "test",
 		summary: "run the golden test cases (*.test.yaml) of templates",
-		usage:   `  actuate test [--update] [--run REGEXP] [--json] [PATH...]`,
+		usage: `  actuate test [--update] [--run REGEXP] [--json] [PATH...]
+               [--python-sandbox on|off] [--python-cpu TIME] [--python-memory SIZE]`,
 		help: `Finds the test case files (*.test.yaml, *.test.yml) under each PATH
 (default "."; folders are searched recursively, skipping names that start
 with "." or "_"), runs every case with no network, answering HTTP requests
@@ -46,6 +47,8 @@ Expected errors and requests are never rewritten. --json prints one object
 per case per line: name, file, case, status (pass, fail or updated),
 message, diff, duration_ms.
 
+` + pythonHelp + `
+
 Exit status: 0 all cases pass, 1 a case failed, 2 bad usage or a case
 file that does not load (reported as file:line:col: message).
 `,
@@ -63,6 +66,8 @@ func runTest(ctx context.Context, e *env, args []string) int {
 	fs.BoolVar(&update, "update", false, "rewrite the golden files (and record the cassettes of cases with a live URL) of the selected cases")
 	fs.StringVar(&run, "run", "", "run only the cases whose FILE/CASE name matches this `regexp`")
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object per case per line")
+	var python pythonFlags
+	python.register(fs, e)
 	paths, code := parseFlags(c, e, fs, args)
 	if code >= 0 {
 		return code
@@ -70,7 +75,12 @@ func runTest(ctx context.Context, e *env, args []string) int {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	opts := golden.Options{Update: update}
+	acts, err := python.registry()
+	if err != nil {
+		e.errorf("test: %v", err)
+		return exitUsage
+	}
+	opts := golden.Options{Update: update, Actions: acts}
 	if run != "" {
 		re, err := regexp.Compile(run)
 		if err != nil {

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/actuatehq/actuate/actions"
+
 	"github.com/actuatehq/actuate/engine"
 	"github.com/actuatehq/actuate/engine/cassette"
 	"github.com/actuatehq/actuate/secrets"
@@ -38,6 +40,9 @@ type Options struct {
 	// with a live URL); nil means [engine.DefaultTransport]. Replayed
 	// cases never use it.
 	Transport http.RoundTripper
+	// Actions are the actions the cases' steps may call; nil means
+	// actions.Default.
+	Actions *actions.Registry
 }
 
 // Status is the outcome of a case.
@@ -306,6 +311,7 @@ func (s *Suite) runCase(ctx context.Context, c *Case, opts Options) Outcome {
 	scrub := cassette.NewScrubber(red.String)
 	eopts := engine.Options{
 		Templates: s.templates(c.File).reg,
+		Actions:   opts.Actions,
 		Vars:      c.Vars,
 		Redactor:  red,
 	}

@@ -1,0 +1,658 @@
+// Package pyscript is core.script.run_python: a step that runs a Python
+// function in the host's CPython 3, one sandboxed child process per step.
+//
+// The interpreter is ACTUATE_PYTHON, else python3 on PATH, started in
+// isolated mode (-I -S: no site-packages unless the step declares
+// dependencies, no user environment) with a small runner of ours that
+// reads the call as JSON on stdin and writes the reply as JSON on file
+// descriptor 3, so nothing the script prints to stdout is taken for its
+// result. The script's function (main, else its only public function)
+// gets the step's inputs as keyword arguments; async functions are
+// awaited; the return value comes back through JSON (datetimes as ISO
+// text, sets sorted, bytes decoded, other objects as their repr), key
+// order kept.
+//
+// The sandbox fails closed. Each step runs:
+//   - with no network unless it sets allow_network: true (a new network
+//     namespace; where the kernel will not create one, the step refuses
+//     to run unless [Config.Sandbox] is [SandboxOff]);
+//   - in a new PID namespace and process group, all killed at the
+//     timeout or when the run is cancelled;
+//   - with an empty environment except the step's env_vars;
+//   - in a fresh temporary working directory, removed afterwards;
+//   - under limits on CPU time and address space ([DefaultCPULimit],
+//     [DefaultMemoryLimit]).
+package pyscript
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/actuatehq/actuate/actions"
+	"github.com/actuatehq/actuate/expr/value"
+	"github.com/actuatehq/actuate/template"
+)
+
+//go:embed runner.py
+var runnerSource string
+
+// Name is the action's name.
+const Name = "core.script.run_python"
+
+// Defaults of the limits of a step.
+const (
+	// DefaultTimeout is the wall-time limit of a step that does not set
+	// timeout_seconds.
+	DefaultTimeout = 300 * time.Second
+	// DefaultCPULimit is the CPU time a script may use.
+	DefaultCPULimit = 60 * time.Second
+	// DefaultMemoryLimit is the address space a script may map, in
+	// bytes.
+	DefaultMemoryLimit = 512 << 20
+	// outputLimit is how much of a script's stdout and stderr is kept for
+	// the log.
+	outputLimit = 64 << 10
+	// resultLimit is the largest reply read from a script.
+	resultLimit = 256 << 20
+)
+
+// SandboxMode says whether steps must run isolated from the network.
+type SandboxMode int
+
+const (
+	// SandboxOn runs steps in new network and PID namespaces, and
+	// refuses to run them where those cannot be created.
+	SandboxOn SandboxMode = iota
+	// SandboxOff runs steps without namespaces: the script can reach the
+	// network. The other limits still apply.
+	SandboxOff
+)
+
+// Config configures the action. The zero value means the defaults.
+type Config struct {
+	// Interpreter is the Python to run; empty means ACTUATE_PYTHON, else
+	// python3 on PATH.
+	Interpreter string
+	// Sandbox is SandboxOn unless set.
+	Sandbox SandboxMode
+	// CPULimit is the CPU time a script may use; 0 means
+	// DefaultCPULimit.
+	CPULimit time.Duration
+	// MemoryLimit is the address space a script may map, in bytes; 0
+	// means DefaultMemoryLimit.
+	MemoryLimit int64
+}
+
+// Action is core.script.run_python. Create it with [New]; [Default] is
+// registered with actions.Default.
+type Action struct {
+	cfg  Config
+	spec actions.Spec
+	// userNS is set once starting without a user namespace has been
+	// refused, so later steps go straight to one.
+	userNS atomic.Bool
+
+	compileMu sync.Mutex
+	compiler  *compiler // see CheckStep
+}
+
+// New returns the action with cfg.
+func New(cfg Config) *Action {
+	if cfg.CPULimit <= 0 {
+		cfg.CPULimit = DefaultCPULimit
+	}
+	if cfg.MemoryLimit <= 0 {
+		cfg.MemoryLimit = DefaultMemoryLimit
+	}
+	a := &Action{cfg: cfg, spec: spec}
+	a.userNS.Store(needsUserNS())
+	return a
+}
+
+// Default is the action with the default configuration.
+var Default = New(Config{})
+
+func init() { actions.MustRegister(Default) }
+
+var spec = actions.Spec{
+	Name:        Name,
+	Title:       "Run a Python script",
+	Description: "Call a Python function (main, else the script's only public function) with inputs as keyword arguments in a sandboxed CPython 3, and return what it returns.",
+	DocURL:      "https://docs.tracecat.com/",
+	Inputs: []*template.Input{
+		actions.Input("script", "str", "Python source defining the function to call."),
+		actions.OptionalInput("inputs", "dict[str, any] | None", nil, "Keyword arguments of the function."),
+		actions.OptionalInput("dependencies", "list[str] | None", nil, "Packages the script imports; they must already be importable by the interpreter."),
+		actions.OptionalInput("timeout_seconds", "int", 300, "Wall-time limit in seconds."),
+		actions.OptionalInput("allow_network", "bool", false, "Let the script reach the network."),
+		actions.OptionalInput("env_vars", "dict[str, str] | None", nil, "The script's environment variables; it sees no other."),
+	},
+}
+
+// Spec describes core.script.run_python.
+func (a *Action) Spec() *actions.Spec { return &a.spec }
+
+// call is one step's arguments.
+type call struct {
+	script  string
+	inputs  *value.Map
+	deps    []string
+	timeout time.Duration
+	network bool
+	env     []string
+}
+
+func parseCall(args *value.Map) (*call, error) {
+	c := &call{timeout: DefaultTimeout}
+	c.script = str(args, "script")
+	if v, _ := args.Get("inputs"); v != nil {
+		c.inputs, _ = v.(*value.Map)
+	}
+	if v, _ := args.Get("dependencies"); v != nil {
+		list, _ := v.([]any)
+		for _, d := range list {
+			s, _ := d.(string)
+			c.deps = append(c.deps, s)
+		}
+	}
+	if v, _ := args.Get("timeout_seconds"); v != nil {
+		n, _ := v.(int)
+		if n <= 0 {
+			return nil, fmt.Errorf("timeout_seconds must be a positive number of seconds, got %d", n)
+		}
+		c.timeout = time.Duration(n) * time.Second
+	}
+	if v, _ := args.Get("allow_network"); v != nil {
+		c.network, _ = v.(bool)
+	}
+	if v, _ := args.Get("env_vars"); v != nil {
+		m, _ := v.(*value.Map)
+		for _, k := range m.Keys() {
+			if k == "" || strings.ContainsAny(k, "=\x00") {
+				return nil, fmt.Errorf("env_vars: %q is not a valid environment variable name", k)
+			}
+			s, _ := m.Get(k)
+			str, _ := s.(string)
+			if strings.ContainsRune(str, 0) {
+				return nil, fmt.Errorf("env_vars: the value of %s holds a NUL byte", k)
+			}
+			c.env = append(c.env, k+"="+str)
+		}
+	}
+	return c, nil
+}
+
+// Run runs the script.
+func (a *Action) Run(ctx context.Context, args *value.Map, env *actions.Env) (any, error) {
+	c, err := parseCall(args)
+	if err != nil {
+		return nil, err
+	}
+	if env.DryRun != nil && c.network {
+		// A script that may reach the network may have side effects.
+		env.Logger.Info("dry run: not running a Python step that sets allow_network", "step", env.Step)
+		return nil, nil
+	}
+	in, err := FindInterpreter(a.cfg.Interpreter)
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.exec(ctx, in, c, env)
+	if err != nil {
+		return nil, err
+	}
+	return r.value(c, env, a.cfg.CPULimit)
+}
+
+// request is what the runner reads on stdin.
+func (a *Action) request(c *call) ([]byte, error) {
+	var inputs any
+	if c.inputs != nil {
+		inputs = pythonValue(c.inputs)
+	}
+	deps := c.deps
+	if deps == nil {
+		deps = []string{}
+	}
+	limits := value.MapOf("cpu_seconds", int((a.cfg.CPULimit+time.Second-1)/time.Second), "memory_bytes", int(a.cfg.MemoryLimit))
+	return value.MarshalJSON(value.MapOf("script", c.script, "inputs", inputs, "dependencies", toAny(deps), "limits", limits))
+}
+
+// typeTag marks, in the call sent to the runner, a value JSON has no type
+// for; the runner turns it back into the Python object.
+const typeTag = "__actuate_type__"
+
+// pythonValue returns v with its datetimes, dates, times and durations
+// replaced by tagged objects, so that a script gets datetime.datetime for
+// an input of type datetime, as in Tracecat.
+func pythonValue(v any) any {
+	tagged := func(kind string, text any) *value.Map {
+		return value.MapOf(typeTag, kind, "value", text)
+	}
+	switch x := v.(type) {
+	case *value.Map:
+		out := value.NewMap(x.Len())
+		x.Range(func(k string, e any) bool {
+			out.Set(k, pythonValue(e))
+			return true
+		})
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = pythonValue(e)
+		}
+		return out
+	case value.DateTime:
+		return tagged("datetime", value.ISOFormat(x))
+	case value.Date:
+		return tagged("date", fmt.Sprintf("%04d-%02d-%02d", x.Year, x.Month, x.Day))
+	case value.TimeOfDay:
+		return tagged("time", fmt.Sprintf("%02d:%02d:%02d.%06d", x.Hour, x.Minute, x.Second, x.Nanosecond/1000))
+	case time.Duration:
+		return tagged("timedelta", x.Seconds())
+	}
+	return v
+}
+
+// fromPython replaces the runner's tagged durations in a result by their
+// ISO 8601 text, as datetimes are.
+func fromPython(v any) any {
+	switch x := v.(type) {
+	case *value.Map:
+		if x.Len() == 2 {
+			if kind, _ := x.Get(typeTag); kind == "timedelta" {
+				secs, _ := x.Get("value")
+				f, ok := secs.(float64)
+				if n, isInt := secs.(int); isInt {
+					f, ok = float64(n), true
+				}
+				if ok {
+					return value.ISODuration(time.Duration(f * float64(time.Second)))
+				}
+			}
+		}
+		x.Range(func(k string, e any) bool {
+			x.Set(k, fromPython(e))
+			return true
+		})
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = fromPython(e)
+		}
+		return x
+	}
+	return v
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// outcome is what one interpreter process left behind.
+type outcome struct {
+	reply  []byte
+	stdout []byte
+	stderr []byte
+	state  *os.ProcessState
+	waited error
+}
+
+// exec starts the interpreter for c and waits for it, within c's timeout.
+func (a *Action) exec(ctx context.Context, in *Interpreter, c *call, env *actions.Env) (*outcome, error) {
+	sandboxed := a.cfg.Sandbox == SandboxOn
+	if sandboxed && !sandboxSupported {
+		return nil, errors.New("cannot isolate the script: this system has no namespaces to cut it off the network; run with --python-sandbox=off to run Python steps without that isolation")
+	}
+	req, err := a.request(c)
+	if err != nil {
+		return nil, fmt.Errorf("the inputs cannot be passed to Python: %v", err)
+	}
+	dir, err := os.MkdirTemp("", "actuate-python-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the script's working directory: %v", err)
+	}
+	defer os.RemoveAll(dir)
+
+	timeout := &TimeoutError{Limit: c.timeout}
+	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, timeout)
+	defer cancel()
+	o, err := a.start(ctx, in, c, dir, req, sandboxed, a.userNS.Load())
+	if err != nil && sandboxed && !a.userNS.Load() && refusedNamespace(err) {
+		// Without privileges of its own, actuate may still create the
+		// namespaces inside a user namespace.
+		if o2, err2 := a.start(ctx, in, c, dir, req, sandboxed, true); err2 == nil || !refusedNamespace(err2) {
+			a.userNS.Store(true)
+			o, err = o2, err2
+		}
+	}
+	if err != nil {
+		if sandboxed && refusedNamespace(err) {
+			what := "network and PID namespaces"
+			if c.network {
+				what = "a PID namespace"
+			}
+			return nil, fmt.Errorf("cannot isolate the script: the kernel refused to create %s (%v); allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run with --python-sandbox=off to run Python steps without that isolation", what, err)
+		}
+		return nil, fmt.Errorf("starting %s: %v", in.Path, err)
+	}
+	if ctx.Err() != nil {
+		if context.Cause(ctx) == error(timeout) {
+			return nil, timeout
+		}
+		return nil, ctx.Err()
+	}
+	return o, nil
+}
+
+// TimeoutError is a script killed at its wall-time limit.
+type TimeoutError struct{ Limit time.Duration }
+
+// Error says what happened and how to allow more time.
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("the script ran longer than timeout_seconds (%s) and was killed; raise timeout_seconds if it needs more time", e.Limit)
+}
+
+// Timeout marks the error as a timeout.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// start runs the interpreter once.
+func (a *Action) start(ctx context.Context, in *Interpreter, c *call, dir string, req []byte, sandboxed, userNS bool) (*outcome, error) {
+	replyR, replyW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer replyR.Close()
+	cmd := exec.CommandContext(ctx, in.Path, "-I", "-S", "-X", "utf8", "-c", runnerSource)
+	cmd.Env = append([]string{}, c.env...) // empty, not inherited
+	cmd.Dir = dir
+	cmd.Stdin = bytes.NewReader(req)
+	var stdout, stderr limitedBuffer
+	stdout.limit, stderr.limit = outputLimit, outputLimit
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.ExtraFiles = []*os.File{replyW}
+	cmd.SysProcAttr = isolation(sandboxed, c.network, userNS)
+	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		replyW.Close()
+		return nil, err
+	}
+	replyW.Close()
+	var reply []byte
+	var readErr error
+	done := make(chan struct{})
+	go func() {
+		reply, readErr = io.ReadAll(io.LimitReader(replyR, resultLimit+1))
+		close(done)
+	}()
+	waitErr := cmd.Wait()
+	// Whatever the script started is gone with its process group.
+	_ = killGroup(cmd.Process.Pid)
+	replyR.Close()
+	<-done
+	if readErr != nil && !errors.Is(readErr, os.ErrClosed) {
+		reply = nil
+	}
+	return &outcome{reply: reply, stdout: stdout.Bytes(), stderr: stderr.Bytes(), state: cmd.ProcessState, waited: waitErr}, nil
+}
+
+// limitedBuffer keeps the first limit bytes written to it and counts the
+// rest.
+type limitedBuffer struct {
+	bytes.Buffer
+	limit   int
+	dropped int
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	room := b.limit - b.Buffer.Len()
+	if room < len(p) {
+		if room > 0 {
+			b.Buffer.Write(p[:room])
+		}
+		b.dropped += len(p) - max(room, 0)
+		return len(p), nil
+	}
+	return b.Buffer.Write(p)
+}
+
+// reply is the runner's JSON reply.
+type reply struct {
+	result  any
+	hasRes  bool
+	problem string
+	err     *ScriptError
+}
+
+// value turns the outcome into the step's result or error.
+func (o *outcome) value(c *call, env *actions.Env, cpuLimit time.Duration) (any, error) {
+	o.log(env)
+	if len(o.reply) > resultLimit {
+		return nil, fmt.Errorf("the script's result is larger than %d MiB", resultLimit>>20)
+	}
+	if len(o.reply) == 0 {
+		return nil, o.died(cpuLimit)
+	}
+	r, err := parseReply(o.reply)
+	if err != nil {
+		return nil, fmt.Errorf("the script's reply cannot be read (%v); did the script write to file descriptor 3?", err)
+	}
+	switch {
+	case r.problem != "":
+		return nil, errors.New(r.problem)
+	case r.err != nil:
+		r.err.locate(c.script, env)
+		return nil, r.err
+	}
+	return r.result, nil
+}
+
+func parseReply(data []byte) (*reply, error) {
+	v, err := value.ParseJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(*value.Map)
+	if !ok {
+		return nil, errors.New("not a JSON object")
+	}
+	r := &reply{}
+	if res, ok := m.Get("result"); ok {
+		if bytes.Contains(data, []byte(typeTag)) {
+			res = fromPython(res)
+		}
+		r.result, r.hasRes = res, true
+		return r, nil
+	}
+	if p, ok := m.Get("problem"); ok {
+		r.problem, _ = p.(string)
+		return r, nil
+	}
+	e, ok := m.Get("error")
+	em, _ := e.(*value.Map)
+	if !ok || em == nil {
+		return nil, errors.New("no result, error or problem in it")
+	}
+	se := &ScriptError{}
+	se.Type = str(em, "type")
+	se.Message = str(em, "message")
+	if off, ok := em.Get("offset"); ok {
+		se.Column, _ = off.(int)
+	}
+	frames, _ := em.Get("frames")
+	list, _ := frames.([]any)
+	for _, f := range list {
+		pair, _ := f.([]any)
+		if len(pair) != 2 {
+			continue
+		}
+		line, _ := pair[0].(int)
+		fn, _ := pair[1].(string)
+		se.Frames = append(se.Frames, Frame{Line: line, Function: fn})
+	}
+	return r.withError(se), nil
+}
+
+// str returns m's string at key, or "".
+func str(m *value.Map, key string) string {
+	v, _ := m.Get(key)
+	s, _ := v.(string)
+	return s
+}
+
+func (r *reply) withError(e *ScriptError) *reply {
+	r.err = e
+	return r
+}
+
+// died explains a process that left no reply.
+func (o *outcome) died(cpuLimit time.Duration) error {
+	tail := lastLine(o.stderr)
+	if st := o.state; st != nil {
+		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			cpu := st.UserTime() + st.SystemTime()
+			sig := ws.Signal()
+			if sig == syscall.SIGXCPU || (sig == syscall.SIGKILL && cpu >= cpuLimit-time.Second/2) {
+				return fmt.Errorf("the script used more than %s of CPU time, its limit, and was killed; raise the limit with --python-cpu", cpuLimit)
+			}
+			return fmt.Errorf("the script's interpreter was killed by signal %s%s", sig, suffix(tail))
+		}
+		if st.Exited() {
+			return fmt.Errorf("the script's interpreter exited with status %d without a result%s", st.ExitCode(), suffix(tail))
+		}
+	}
+	return fmt.Errorf("the script's interpreter ended without a result: %v%s", o.waited, suffix(tail))
+}
+
+func suffix(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+func lastLine(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
+}
+
+// log passes what the script printed to the run's logger.
+func (o *outcome) log(env *actions.Env) {
+	if env == nil || env.Logger == nil {
+		return
+	}
+	for _, stream := range []struct {
+		name string
+		data []byte
+	}{{"stdout", o.stdout}, {"stderr", o.stderr}} {
+		if len(bytes.TrimSpace(stream.data)) == 0 {
+			continue
+		}
+		env.Logger.Info("python "+stream.name, "step", env.Step, "text", strings.TrimRight(string(stream.data), "\n"))
+	}
+}
+
+// Frame is one line of a script in a traceback.
+type Frame struct {
+	// Line is the line in the script, from 1.
+	Line     int
+	Function string
+	// Where is the place in the template file ("file.yml:12"), when the
+	// script is written there literally.
+	Where string
+	// Text is the script's line, trimmed.
+	Text string
+}
+
+// ScriptError is an exception the script raised, or a syntax error in
+// it. Its text is "<ExceptionType>: <message>" followed by the traceback
+// lines inside the script, mapped to the template.
+type ScriptError struct {
+	Type    string
+	Message string
+	// Column is the column of a syntax error in its line, from 1; 0
+	// otherwise.
+	Column int
+	// Frames are the script's lines in the traceback, most recent call
+	// last.
+	Frames []Frame
+}
+
+// Error formats the exception as Python prints its last line, then the
+// traceback lines.
+func (e *ScriptError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Type)
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.Type == "MemoryError" {
+		b.WriteString(" (the script went past its memory limit; raise it with --python-memory)")
+	}
+	if len(e.Frames) > 0 {
+		b.WriteString("\nTraceback (most recent call last):")
+		for _, f := range e.Frames {
+			where := f.Where
+			if where == "" {
+				where = fmt.Sprintf("script line %d", f.Line)
+			}
+			fmt.Fprintf(&b, "\n  %s, in %s", where, f.Function)
+			if f.Text != "" {
+				b.WriteString(": ")
+				b.WriteString(f.Text)
+			}
+		}
+	}
+	return b.String()
+}
+
+// locate fills in the template place and text of each frame.
+func (e *ScriptError) locate(script string, env *actions.Env) {
+	lines := strings.Split(script, "\n")
+	starts := make([]int, len(lines))
+	off := 0
+	for i, l := range lines {
+		starts[i] = off
+		off += len(l) + 1
+	}
+	for i := range e.Frames {
+		f := &e.Frames[i]
+		if f.Line < 1 || f.Line > len(lines) {
+			continue
+		}
+		f.Text = strings.TrimSpace(lines[f.Line-1])
+		if env == nil || env.Source == nil {
+			continue
+		}
+		if file, pos, ok := env.Source("script", starts[f.Line-1]); ok {
+			f.Where = fmt.Sprintf("%s:%d", file, pos.Line)
+		}
+	}
+}
+
+// Interface guards.
+var (
+	_ actions.Action      = (*Action)(nil)
+	_ actions.StepChecker = (*Action)(nil)
+)

@@ -1,0 +1,419 @@
+package pyscript
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/actuatehq/actuate/actions"
+	"github.com/actuatehq/actuate/expr/value"
+)
+
+// interpreter returns the test machine's Python; the tests need one
+// (.ci/run installs it).
+func interpreter(t testing.TB) *Interpreter {
+	t.Helper()
+	in, err := FindInterpreter("")
+	if err != nil {
+		t.Fatalf("these tests run Python: %v", err)
+	}
+	return in
+}
+
+// runStep runs the action with args (a Go map turned into value data) and
+// returns its result, its error and what it logged.
+func runStep(t *testing.T, a *Action, args map[string]any) (any, error, string) {
+	t.Helper()
+	return callCtx(context.Background(), t, a, args)
+}
+
+func callCtx(ctx context.Context, t *testing.T, a *Action, args map[string]any) (any, error, string) {
+	t.Helper()
+	interpreter(t)
+	m, err := a.Spec().Validate(toValue(args).(*value.Map))
+	if err != nil {
+		t.Fatalf("args: %v", err)
+	}
+	var log bytes.Buffer
+	env := &actions.Env{Step: "py", Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	})), Now: time.Now}
+	res, err := a.Run(ctx, m, env)
+	return res, err, log.String()
+}
+
+// toValue turns Go test data into the engine's values.
+func toValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		// Keys in a fixed order, for the tests that check order.
+		m := value.NewMap(len(v))
+		for _, k := range sortedKeys(v) {
+			m.Set(k, toValue(v[k]))
+		}
+		return m
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = toValue(x)
+		}
+		return out
+	}
+	return v
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}
+
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	b, err := value.MarshalJSON(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestResults(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		script string
+		inputs map[string]any
+		want   string
+	}{
+		{"echo", "def main(a):\n    return {\"a\": a}\n", map[string]any{"a": "x"}, `{"a":"x"}`},
+		{"no inputs", "def main():\n    return 42\n", nil, `42`},
+		{"key order kept", "def main():\n    return {\"z\": 1, \"a\": 2, \"m\": {\"y\": 1, \"b\": 2}}\n", nil, `{"z":1,"a":2,"m":{"y":1,"b":2}}`},
+		{"datetimes as ISO text", "import datetime\ndef main():\n    return [datetime.datetime(2024, 5, 6, 7, 8, 9, tzinfo=datetime.timezone.utc), datetime.date(2024, 1, 2), datetime.time(3, 4)]\n", nil, `["2024-05-06T07:08:09+00:00","2024-01-02","03:04:00"]`},
+		{"durations as ISO 8601", "import datetime\ndef main():\n    return [datetime.timedelta(days=1, seconds=3723, microseconds=500000), datetime.timedelta(0)]\n", nil, `["P1DT1H2M3.5S","PT0S"]`},
+		{"sets sorted", "def main():\n    return {\"s\": {3, 1, 2}, \"f\": frozenset([\"b\", \"a\"])}\n", nil, `{"s":[1,2,3],"f":["a","b"]}`},
+		{"mixed set sorted by repr", "def main():\n    return {1, \"a\"}\n", nil, `["a",1]`},
+		{"bytes decoded", "def main():\n    return [b\"caf\\xc3\\xa9\", bytearray(b\"x\"), b\"\\xff\"]\n", nil, `["café","x","�"]`},
+		{"other objects as repr", "import decimal\ndef main():\n    return [decimal.Decimal(\"1.5\"), 1+2j]\n", nil, `["Decimal('1.5')","(1+2j)"]`},
+		{"tuples are lists, None is null", "def main():\n    return (1, None, True, 2.5)\n", nil, `[1,null,true,2.5]`},
+		{"unicode", "def main(s):\n    return s + \" ✓ 😀\"\n", map[string]any{"s": "é"}, `"é ✓ 😀"`},
+		{"nested input values", "def main(d, l):\n    return {\"d\": d[\"k\"][0], \"n\": len(l)}\n", map[string]any{"d": map[string]any{"k": []any{7}}, "l": []any{1, 2}}, `{"d":7,"n":2}`},
+		{"async main awaited", "import asyncio\nasync def main(x):\n    await asyncio.sleep(0)\n    return x * 2\n", map[string]any{"x": 21}, `42`},
+		{"the only public function", "def _helper():\n    return 1\ndef build(x):\n    return x + _helper()\n", map[string]any{"x": 1}, `2`},
+		{"main among several", "def other():\n    return 1\ndef main():\n    return 2\n", nil, `2`},
+		{"defaults", "def main(a, b=5):\n    return a + b\n", map[string]any{"a": 1}, `6`},
+		{"kwargs", "def main(**kw):\n    return sorted(kw)\n", map[string]any{"b": 1, "a": 2}, `["a","b"]`},
+		{"stdout is not the result", "import json\ndef main():\n    print(json.dumps({\"result\": \"forged\"}))\n    return \"real\"\n", nil, `"real"`},
+		{"stdlib modules", "import json, re, datetime, urllib.parse, uuid, secrets, string, time, base64, hashlib\ndef main(q):\n    return urllib.parse.quote(q) + re.sub('a', 'b', 'aa')\n", map[string]any{"q": "a b"}, `"a%20bbb"`},
+		{"None result", "def main():\n    pass\n", nil, `null`},
+		{"module code runs first", "X = [1]\nX.append(2)\ndef main():\n    return X\n", nil, `[1,2]`},
+		{"name is not __main__", "def main():\n    return 1\nif __name__ == \"__main__\":\n    raise SystemExit(3)\n", nil, `1`},
+		{"stdin is empty", "import sys\ndef main():\n    return sys.stdin.read()\n", nil, `""`},
+	}
+	a := New(Config{})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			args := map[string]any{"script": c.script}
+			if c.inputs != nil {
+				args["inputs"] = c.inputs
+			}
+			res, err, _ := runStep(t, a, args)
+			if err != nil {
+				t.Fatalf("error: %v", err)
+			}
+			if got := jsonOf(t, res); got != c.want {
+				t.Errorf("result %s, want %s", got, c.want)
+			}
+		})
+	}
+}
+
+func TestDateTimeInputsArePythonObjects(t *testing.T) {
+	t.Parallel()
+	at := value.DateTime{Time: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}
+	naive := value.DateTime{Time: time.Date(2024, 5, 6, 7, 8, 9, 500000000, time.UTC), Naive: true}
+	res, err, _ := runStep(t, New(Config{}), map[string]any{
+		"script": "def main(at, naive, day, tod, span):\n    return [at.isoformat(), naive.isoformat(), day.isoformat(), tod.isoformat(), span.total_seconds(), type(at).__name__]\n",
+		"inputs": map[string]any{"at": at, "naive": naive, "day": value.Date{Year: 2024, Month: 2, Day: 29}, "tod": value.TimeOfDay{Hour: 13, Minute: 5}, "span": 90 * time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := jsonOf(t, res), `["2024-05-06T07:08:09+00:00","2024-05-06T07:08:09.500000","2024-02-29","13:05:00",90.0,"datetime"]`; got != want {
+		t.Errorf("result %s, want %s", got, want)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		args   map[string]any
+		want   string
+		wantIs error
+	}{
+		{"exception with traceback", map[string]any{"script": "def helper(x):\n    raise ValueError(f\"bad {x}\")\n\ndef main(x):\n    return helper(x)\n", "inputs": map[string]any{"x": 3}},
+			"ValueError: bad 3\nTraceback (most recent call last):\n  script line 5, in main: return helper(x)\n  script line 2, in helper: raise ValueError(f\"bad {x}\")", nil},
+		{"key error", map[string]any{"script": "def main():\n    return {}['k']\n"},
+			"KeyError: 'k'\nTraceback (most recent call last):\n  script line 2, in main: return {}['k']", nil},
+		{"exception without message", map[string]any{"script": "def main():\n    raise RuntimeError\n"},
+			"RuntimeError\nTraceback (most recent call last):\n  script line 2, in main: raise RuntimeError", nil},
+		{"error at module level", map[string]any{"script": "import no_such_module_here\ndef main():\n    pass\n"},
+			"ModuleNotFoundError: No module named 'no_such_module_here'\nTraceback (most recent call last):\n  script line 1, in <module>: import no_such_module_here", nil},
+		{"syntax error", map[string]any{"script": "def main():\n    return (1\n"},
+			"SyntaxError: '(' was never closed\nTraceback (most recent call last):\n  script line 2, in <module>: return (1", nil},
+		{"extra input", map[string]any{"script": "def main(a):\n    return a\n", "inputs": map[string]any{"a": 1, "b": 2}},
+			"TypeError: main() got an unexpected keyword argument 'b'", nil},
+		{"missing input", map[string]any{"script": "def main(a, b):\n    return a\n", "inputs": map[string]any{"a": 1}},
+			"TypeError: main() missing 1 required positional argument: 'b'", nil},
+		{"no function", map[string]any{"script": "x = 1\n"},
+			"the script defines no function to call; define main(...)", nil},
+		{"several functions, no main", map[string]any{"script": "def a():\n    pass\ndef b():\n    pass\n"},
+			"the script defines several functions (a, b) and none is called main; name the one to call main", nil},
+		{"sys.exit", map[string]any{"script": "import sys\ndef main():\n    sys.exit(4)\n"},
+			"SystemExit: 4\nTraceback (most recent call last):\n  script line 3, in main: sys.exit(4)", nil},
+		{"exit without a result", map[string]any{"script": "import os\ndef main():\n    os._exit(7)\n"},
+			"the script's interpreter exited with status 7 without a result", nil},
+		{"result not JSON", map[string]any{"script": "def main():\n    d = {}\n    d['d'] = d\n    return d\n"},
+			"the value the function returned cannot be written as JSON: ValueError: Circular reference detected", nil},
+		{"NaN result", map[string]any{"script": "def main():\n    return float('nan')\n"},
+			"the value the function returned cannot be written as JSON: ValueError: Out of range float values are not JSON compliant", nil},
+		{"missing dependencies", map[string]any{"script": "def main():\n    pass\n", "dependencies": []any{"json", "no-such-package-xyz>=1.0", "other_missing_pkg[extra]"}},
+			"dependencies cannot be imported: no-such-package-xyz>=1.0, other_missing_pkg[extra]; packages are not installed at run time, install them for the interpreter that runs the steps (ACTUATE_PYTHON)", nil},
+		{"bad env var name", map[string]any{"script": "def main():\n    pass\n", "env_vars": map[string]any{"A=B": "x"}},
+			`env_vars: "A=B" is not a valid environment variable name`, nil},
+		{"bad timeout", map[string]any{"script": "def main():\n    pass\n", "timeout_seconds": 0},
+			"timeout_seconds must be a positive number of seconds, got 0", nil},
+	}
+	a := New(Config{})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			res, err, _ := runStep(t, a, c.args)
+			if err == nil {
+				t.Fatalf("no error; result %s", jsonOf(t, res))
+			}
+			if err.Error() != c.want {
+				t.Errorf("error:\n%s\nwant:\n%s", err, c.want)
+			}
+		})
+	}
+}
+
+func TestDependenciesThatImport(t *testing.T) {
+	t.Parallel()
+	res, err, _ := runStep(t, New(Config{}), map[string]any{
+		"script":       "import json\ndef main():\n    return 'ok'\n",
+		"dependencies": []any{"json", "urllib==1.0", "pip"},
+	})
+	if err != nil || res != "ok" {
+		t.Fatalf("result %v, error %v", res, err)
+	}
+}
+
+func TestStdoutAndStderrAreLogged(t *testing.T) {
+	t.Parallel()
+	_, err, log := runStep(t, New(Config{}), map[string]any{
+		"script": "import sys\ndef main():\n    print('to stdout')\n    print('to stderr', file=sys.stderr)\n    return 1\n",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "level=INFO msg=\"python stdout\" step=py text=\"to stdout\"\nlevel=INFO msg=\"python stderr\" step=py text=\"to stderr\"\n"
+	if log != want {
+		t.Errorf("log:\n%s\nwant:\n%s", log, want)
+	}
+}
+
+func TestEnvironmentIsEmptyButEnvVars(t *testing.T) {
+	t.Setenv("ACTUATE_TEST_PARENT_SECRET", "parent-value")
+	res, err, _ := runStep(t, New(Config{}), map[string]any{
+		"script":   "import os\ndef main():\n    return dict(os.environ)\n",
+		"env_vars": map[string]any{"GREETING": "hello", "EMPTY": ""},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Python's UTF-8 mode and C locale coercion may add LC_CTYPE.
+	m := res.(*value.Map)
+	m.Delete("LC_CTYPE")
+	if got := jsonOf(t, m); got != `{"EMPTY":"","GREETING":"hello"}` {
+		t.Errorf("environment %s", got)
+	}
+}
+
+func TestWorkingDirectoryIsFreshAndRemoved(t *testing.T) {
+	t.Parallel()
+	a := New(Config{})
+	script := "import os\ndef main():\n    before = os.listdir('.')\n    open('left.txt', 'w').write('x')\n    return [os.getcwd(), before]\n"
+	var dirs []string
+	for i := 0; i < 2; i++ {
+		res, err, _ := runStep(t, a, map[string]any{"script": script})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list := res.([]any)
+		if got := jsonOf(t, list[1]); got != `[]` {
+			t.Errorf("run %d saw %s in its working directory", i, got)
+		}
+		dirs = append(dirs, list[0].(string))
+	}
+	if dirs[0] == dirs[1] {
+		t.Errorf("both runs used %s", dirs[0])
+	}
+	for _, d := range dirs {
+		if _, err := os.Stat(d); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s still exists (%v)", d, err)
+		}
+	}
+}
+
+// listener is an HTTP server the scripts try to reach.
+func listener(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "reached")
+	}))
+	t.Cleanup(srv.Close)
+	return srv.Listener.Addr().String()
+}
+
+const connectScript = `import socket
+def main(addr):
+    host, port = addr.rsplit(":", 1)
+    s = socket.create_connection((host, int(port)), timeout=5)
+    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    data = s.recv(1000)
+    s.close()
+    return data.decode().split("\r\n\r\n", 1)[1]
+`
+
+// The network namespace holds only a loopback interface, down: even the
+// host's 127.0.0.1 is unreachable.
+func TestNetworkIsRefused(t *testing.T) {
+	t.Parallel()
+	_, err, _ := runStep(t, New(Config{}), map[string]any{"script": connectScript, "inputs": map[string]any{"addr": listener(t)}})
+	if err == nil {
+		t.Fatal("the script reached the network")
+	}
+	var se *ScriptError
+	if !errors.As(err, &se) || (se.Type != "OSError" && se.Type != "ConnectionRefusedError") {
+		t.Fatalf("error %v, want an OSError from the connection", err)
+	}
+	if first := strings.SplitN(err.Error(), "\n", 2)[0]; first != "OSError: [Errno 101] Network is unreachable" {
+		t.Errorf("error %q", first)
+	}
+}
+
+func TestNetworkAllowed(t *testing.T) {
+	t.Parallel()
+	for _, cfg := range []Config{{}, {Sandbox: SandboxOff}} {
+		res, err, _ := runStep(t, New(cfg), map[string]any{"script": connectScript, "inputs": map[string]any{"addr": listener(t)}, "allow_network": true})
+		if err != nil || res != "reached" {
+			t.Errorf("sandbox %d: result %v, error %v", cfg.Sandbox, res, err)
+		}
+	}
+}
+
+func TestSandboxOffReachesTheNetwork(t *testing.T) {
+	t.Parallel()
+	res, err, _ := runStep(t, New(Config{Sandbox: SandboxOff}), map[string]any{"script": connectScript, "inputs": map[string]any{"addr": listener(t)}})
+	if err != nil || res != "reached" {
+		t.Errorf("result %v, error %v", res, err)
+	}
+}
+
+func TestTimeoutKillsEveryProcess(t *testing.T) {
+	t.Parallel()
+	// The script leaves a child holding stdout open: only killing the
+	// whole group lets the step end at its timeout.
+	script := "import subprocess, sys, time\ndef main():\n    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n    time.sleep(60)\n"
+	start := time.Now()
+	_, err, _ := runStep(t, New(Config{}), map[string]any{"script": script, "timeout_seconds": 1})
+	took := time.Since(start)
+	if err == nil || err.Error() != "the script ran longer than timeout_seconds (1s) and was killed; raise timeout_seconds if it needs more time" {
+		t.Fatalf("error %v", err)
+	}
+	var te interface{ Timeout() bool }
+	if !errors.As(err, &te) || !te.Timeout() {
+		t.Errorf("the error is not a timeout: %T", err)
+	}
+	if took > 10*time.Second {
+		t.Errorf("the step ended %s after it started, not at its 1s timeout", took)
+	}
+}
+
+func TestCancellation(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	_, err, _ := callCtx(ctx, t, New(Config{}), map[string]any{"script": "import time\ndef main():\n    time.sleep(60)\n"})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+}
+
+func TestMemoryLimit(t *testing.T) {
+	t.Parallel()
+	_, err, _ := runStep(t, New(Config{MemoryLimit: 256 << 20}), map[string]any{"script": "def main():\n    return len(bytearray(1 << 30))\n"})
+	want := "MemoryError (the script went past its memory limit; raise it with --python-memory)\nTraceback (most recent call last):\n  script line 2, in main: return len(bytearray(1 << 30))"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+func TestCPULimit(t *testing.T) {
+	t.Parallel()
+	_, err, _ := runStep(t, New(Config{CPULimit: time.Second}), map[string]any{"script": "def main():\n    while True:\n        pass\n", "timeout_seconds": 30})
+	want := "the script used more than 1s of CPU time, its limit, and was killed; raise the limit with --python-cpu"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %s", err, want)
+	}
+}
+
+func TestNoInterpreter(t *testing.T) {
+	t.Parallel()
+	_, err := New(Config{Interpreter: "/no/such/python3"}).Run(context.Background(), value.MapOf("script", "def main(): pass"), &actions.Env{Logger: slog.New(slog.DiscardHandler)})
+	want := "no Python interpreter for core.script.run_python steps: /no/such/python3: not found; install Python 3 (for example `apt-get install python3`) or set ACTUATE_PYTHON to the path of a python3"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v\nwant %s", err, want)
+	}
+}
+
+func TestDryRunSkipsNetworkScripts(t *testing.T) {
+	t.Parallel()
+	interpreter(t)
+	var log bytes.Buffer
+	env := &actions.Env{Step: "py", Logger: slog.New(slog.NewTextHandler(&log, nil)), DryRun: func(actions.Request) {}}
+	res, err := New(Config{}).Run(context.Background(), value.MapOf("script", "def main():\n    raise SystemExit(1)\n", "allow_network", true), env)
+	if err != nil || res != nil {
+		t.Fatalf("result %v, error %v", res, err)
+	}
+	if !strings.Contains(log.String(), "dry run: not running a Python step that sets allow_network") {
+		t.Errorf("log %q", log.String())
+	}
+	// Without the network, the script runs in a dry run too.
+	res, err = New(Config{}).Run(context.Background(), value.MapOf("script", "def main():\n    return 5\n"), env)
+	if err != nil || res != 5 {
+		t.Fatalf("result %v, error %v", res, err)
+	}
+}

@@ -1,0 +1,31 @@
+//go:build unix && !linux
+
+package pyscript
+
+import (
+	"os"
+	"syscall"
+)
+
+// isolation returns the process attributes of a script's interpreter.
+// Outside Linux there are no namespaces; a sandboxed step refuses to run
+// (see sandboxSupported).
+func isolation(sandboxed, network, withUserNS bool) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
+
+func needsUserNS() bool { return false }
+
+func refusedNamespace(err error) bool { return false }
+
+// sandboxSupported is false: this system has no namespaces to isolate a
+// script from the network.
+const sandboxSupported = false
+
+func killGroup(pid int) error {
+	err := syscall.Kill(-pid, syscall.SIGKILL)
+	if err == syscall.ESRCH {
+		return os.ErrProcessDone
+	}
+	return err
+}

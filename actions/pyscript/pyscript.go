@@ -3,10 +3,12 @@
 //
 // The interpreter is ACTUATE_PYTHON, else python3 on PATH, started in
 // isolated mode (-I -S: no site-packages unless the step declares
-// dependencies, no user environment) with a small runner of ours that
-// reads the call as JSON on stdin and writes the reply as JSON on file
+// dependencies, no user environment) with a small runner of ours
+// (runner.py) that reads the call on stdin and writes the reply on file
 // descriptor 3, so nothing the script prints to stdout is taken for its
-// result. The script's function (main, else its only public function)
+// result. Both travel in Python's built-in marshal format rather than
+// JSON: importing json (and re) would nearly double the cost of a small
+// step; the result is converted as json would write it. The script's function (main, else its only public function)
 // gets the step's inputs as keyword arguments; async functions are
 // awaited; the return value comes back through JSON (datetimes as ISO
 // text, sets sorted, bytes decoded, other objects as their repr), key
@@ -215,18 +217,22 @@ func (a *Action) Run(ctx context.Context, args *value.Map, env *actions.Env) (an
 	return r.value(c, env, a.cfg.CPULimit)
 }
 
-// request is what the runner reads on stdin.
+// request is the call the runner reads on stdin, in marshal format.
 func (a *Action) request(c *call) ([]byte, error) {
 	var inputs any
+	tagged := false
 	if c.inputs != nil {
-		inputs = pythonValue(c.inputs)
+		inputs, tagged = pythonValue(c.inputs)
 	}
-	deps := c.deps
-	if deps == nil {
-		deps = []string{}
+	deps := make([]any, len(c.deps))
+	for i, d := range c.deps {
+		deps[i] = d
 	}
-	limits := value.MapOf("cpu_seconds", int((a.cfg.CPULimit+time.Second-1)/time.Second), "memory_bytes", int(a.cfg.MemoryLimit))
-	return value.MarshalJSON(value.MapOf("script", c.script, "inputs", inputs, "dependencies", toAny(deps), "limits", limits))
+	var limits any
+	if !limitsFromOutside {
+		limits = value.MapOf("cpu_seconds", int((a.cfg.CPULimit+time.Second-1)/time.Second), "memory_bytes", int(a.cfg.MemoryLimit))
+	}
+	return appendMarshal(nil, value.MapOf("script", c.script, "inputs", inputs, "dependencies", deps, "tagged", tagged, "limits", limits))
 }
 
 // typeTag marks, in the call sent to the runner, a value JSON has no type
@@ -235,35 +241,40 @@ const typeTag = "__actuate_type__"
 
 // pythonValue returns v with its datetimes, dates, times and durations
 // replaced by tagged objects, so that a script gets datetime.datetime for
-// an input of type datetime, as in Tracecat.
-func pythonValue(v any) any {
-	tagged := func(kind string, text any) *value.Map {
-		return value.MapOf(typeTag, kind, "value", text)
+// an input of type datetime, as in Tracecat; tagged reports whether any
+// was.
+func pythonValue(v any) (out any, tagged bool) {
+	tag := func(kind string, text any) (any, bool) {
+		return value.MapOf(typeTag, kind, "value", text), true
 	}
 	switch x := v.(type) {
 	case *value.Map:
-		out := value.NewMap(x.Len())
+		m := value.NewMap(x.Len())
 		x.Range(func(k string, e any) bool {
-			out.Set(k, pythonValue(e))
+			pv, t := pythonValue(e)
+			m.Set(k, pv)
+			tagged = tagged || t
 			return true
 		})
-		return out
+		return m, tagged
 	case []any:
-		out := make([]any, len(x))
+		list := make([]any, len(x))
 		for i, e := range x {
-			out[i] = pythonValue(e)
+			pv, t := pythonValue(e)
+			list[i] = pv
+			tagged = tagged || t
 		}
-		return out
+		return list, tagged
 	case value.DateTime:
-		return tagged("datetime", value.ISOFormat(x))
+		return tag("datetime", value.ISOFormat(x))
 	case value.Date:
-		return tagged("date", fmt.Sprintf("%04d-%02d-%02d", x.Year, x.Month, x.Day))
+		return tag("date", fmt.Sprintf("%04d-%02d-%02d", x.Year, x.Month, x.Day))
 	case value.TimeOfDay:
-		return tagged("time", fmt.Sprintf("%02d:%02d:%02d.%06d", x.Hour, x.Minute, x.Second, x.Nanosecond/1000))
+		return tag("time", fmt.Sprintf("%02d:%02d:%02d.%06d", x.Hour, x.Minute, x.Second, x.Nanosecond/1000))
 	case time.Duration:
-		return tagged("timedelta", x.Seconds())
+		return tag("timedelta", x.Seconds())
 	}
-	return v
+	return v, false
 }
 
 // fromPython replaces the runner's tagged durations in a result by their
@@ -295,14 +306,6 @@ func fromPython(v any) any {
 		return x
 	}
 	return v
-}
-
-func toAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }
 
 // outcome is what one interpreter process left behind.
@@ -382,7 +385,11 @@ func (a *Action) start(ctx context.Context, in *Interpreter, c *call, dir string
 	cmd := exec.CommandContext(ctx, in.Path, "-I", "-S", "-X", "utf8", "-c", runnerSource)
 	cmd.Env = append([]string{}, c.env...) // empty, not inherited
 	cmd.Dir = dir
-	cmd.Stdin = bytes.NewReader(req)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		replyW.Close()
+		return nil, err
+	}
 	var stdout, stderr limitedBuffer
 	stdout.limit, stderr.limit = outputLimit, outputLimit
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -395,6 +402,19 @@ func (a *Action) start(ctx context.Context, in *Interpreter, c *call, dir string
 		return nil, err
 	}
 	replyW.Close()
+	if limitsFromOutside {
+		// The runner reads the call before anything else, so the limits
+		// are in place before the script's first line.
+		if err := applyLimits(cmd.Process.Pid, a.cfg.CPULimit, a.cfg.MemoryLimit); err != nil {
+			_ = killGroup(cmd.Process.Pid)
+			_ = cmd.Wait()
+			return nil, fmt.Errorf("setting the script's limits: %v", err)
+		}
+	}
+	go func() {
+		_, _ = stdin.Write(req)
+		stdin.Close()
+	}()
 	var reply []byte
 	var readErr error
 	done := make(chan struct{})
@@ -465,7 +485,10 @@ func (o *outcome) value(c *call, env *actions.Env, cpuLimit time.Duration) (any,
 }
 
 func parseReply(data []byte) (*reply, error) {
-	v, err := value.ParseJSON(data)
+	v, err := unmarshal(data)
+	if errors.Is(err, errNonFinite) {
+		return &reply{problem: "the value the function returned cannot be written as JSON: " + err.Error()}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

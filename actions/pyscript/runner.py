@@ -1,51 +1,126 @@
 # The runner of actuate's core.script.run_python steps.
 #
 # actuate starts one interpreter per step as `python3 -I -S -X utf8 -c
-# <this file>`. The call arrives as one JSON document on stdin:
+# <this file>`. The call arrives on stdin as one value in marshal format
+# (marshal is built in; importing json would cost more than the rest of a
+# small step):
 #
-#   {"script": "...", "inputs": {...} | null, "dependencies": [...],
-#    "limits": {"cpu_seconds": N, "memory_bytes": N}}
+#   {"script": "...", "inputs": {...} | None, "dependencies": [...],
+#    "tagged": bool, "limits": {"cpu_seconds": N, "memory_bytes": N} | None}
 #
-# and exactly one JSON reply leaves on file descriptor 3, never on stdout,
-# so nothing the script prints can be taken for its result:
+# and exactly one reply, also in marshal format, leaves on file descriptor
+# 3, never on stdout, so nothing the script prints can be taken for its
+# result:
 #
-#   {"result": <value>}
+#   {"result": <plain data>}
 #   {"error": {"type": "ValueError", "message": "...",
-#              "frames": [[line, "function"], ...]}}
+#              "frames": [[line, "function"], ...], "offset": N}}
 #   {"problem": "text"}            (the call itself is wrong)
 #
-# Script lines in "frames" and in syntax errors are 1-based lines of the
-# script text; actuate maps them back to the template file.
-import json
-import os
-import resource
+# Script lines in "frames" are 1-based lines of the script text; actuate
+# maps them back to the template file. Limits on CPU time and memory are
+# set by actuate before it writes the call; "limits" asks the runner to set
+# them itself where actuate cannot.
+import marshal
 import sys
-import types
 
 SCRIPT = "<script>"
-reply_channel = os.fdopen(3, "wb")
+TYPE_TAG = "__actuate_type__"
+reply_channel = open(3, "wb")
+function_type = type(lambda: 0)
 
 
 def reply(doc):
-    data = json.dumps(doc, ensure_ascii=True, allow_nan=False, default=plain)
-    reply_channel.write(data.encode("ascii"))
+    reply_channel.write(marshal.dumps(doc, 4))
     reply_channel.close()
 
 
-def plain(o):
-    """Turns what json cannot write into JSON data."""
+def plain(o, active):
+    """Returns o as plain data (None, bool, int, float, str, list, dict with
+    str keys), as Python's json module would write it: datetimes as ISO
+    text, sets sorted, bytes decoded, other objects as their repr."""
+    t = type(o)
+    if t is str or t is int or t is float or t is bool or o is None:
+        return o
+    if isinstance(o, dict):
+        enter(o, active)
+        out = {json_key(k): plain(v, active) for k, v in o.items()}
+        active.discard(id(o))
+        return out
+    if isinstance(o, (list, tuple)):
+        enter(o, active)
+        out = [plain(v, active) for v in o]
+        active.discard(id(o))
+        return out
+    if isinstance(o, bool):
+        return bool(o)
+    if isinstance(o, str):
+        return str(o)
+    if isinstance(o, int):
+        return int(o)
+    if isinstance(o, float):
+        return float(o)
     if isinstance(o, (set, frozenset)):
         try:
-            return sorted(o)
+            items = sorted(o)
         except TypeError:
-            return sorted(o, key=repr)
+            items = sorted(o, key=repr)
+        return plain(items, active)
     if isinstance(o, (bytes, bytearray)):
         return bytes(o).decode("utf-8", "replace")
-    if type(o).__module__ == "datetime":
+    if t.__module__ == "datetime":
         if hasattr(o, "total_seconds"):
             return {TYPE_TAG: "timedelta", "value": o.total_seconds()}
         return o.isoformat()
     return repr(o)
+
+
+def enter(o, active):
+    if id(o) in active:
+        raise ValueError("Circular reference detected")
+    active.add(id(o))
+
+
+def json_key(k):
+    if type(k) is str:
+        return k
+    if k is True:
+        return "true"
+    if k is False:
+        return "false"
+    if k is None:
+        return "null"
+    if isinstance(k, str):
+        return str(k)
+    if isinstance(k, int):
+        return int.__repr__(k)
+    if isinstance(k, float):
+        return float.__repr__(k)
+    raise TypeError("keys must be str, int, float, bool or None, not %s" % type(k).__name__)
+
+
+def untag(o):
+    """Turns actuate's tagged datetimes, dates, times and durations back
+    into Python objects."""
+    if type(o) is list:
+        return [untag(v) for v in o]
+    if type(o) is not dict:
+        return o
+    kind = o.get(TYPE_TAG)
+    if kind is None or len(o) != 2:
+        return {k: untag(v) for k, v in o.items()}
+    import datetime
+
+    text = o["value"]
+    if kind == "datetime":
+        return datetime.datetime.fromisoformat(text)
+    if kind == "date":
+        return datetime.date.fromisoformat(text)
+    if kind == "time":
+        return datetime.time.fromisoformat(text)
+    if kind == "timedelta":
+        return datetime.timedelta(seconds=text)
+    return o
 
 
 def frames(tb):
@@ -62,42 +137,20 @@ def exception(e):
     return {"error": {"type": type(e).__name__, "message": str(e), "frames": frames(e.__traceback__)}}
 
 
-TYPE_TAG = "__actuate_type__"
-
-
-def tagged(obj):
-    """Turns actuate's tagged datetimes, dates, times and durations back
-    into Python objects."""
-    kind = obj.get(TYPE_TAG)
-    if kind is None or len(obj) != 2:
-        return obj
-    import datetime
-
-    text = obj["value"]
-    if kind == "datetime":
-        return datetime.datetime.fromisoformat(text)
-    if kind == "date":
-        return datetime.date.fromisoformat(text)
-    if kind == "time":
-        return datetime.time.fromisoformat(text)
-    if kind == "timedelta":
-        return datetime.timedelta(seconds=text)
-    return obj
-
-
 def set_limits(limits):
+    import resource
+
     cpu = limits.get("cpu_seconds") or 0
     if cpu > 0:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     mem = limits.get("memory_bytes") or 0
     if mem > 0:
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def missing_dependencies(names):
-    import importlib.util
     import importlib.metadata
+    import importlib.util
     import site
 
     site.main()  # -S left site-packages off sys.path; declared packages live there
@@ -132,7 +185,7 @@ def function_to_call(ns):
     public = [
         name
         for name, v in ns.items()
-        if isinstance(v, types.FunctionType) and v.__code__.co_filename == SCRIPT and not name.startswith("_")
+        if type(v) is function_type and v.__code__.co_filename == SCRIPT and not name.startswith("_")
     ]
     if len(public) == 1:
         return ns[public[0]]
@@ -145,9 +198,10 @@ def function_to_call(ns):
 
 
 def run():
-    call = json.loads(sys.stdin.buffer.read(), object_hook=tagged)
-    set_limits(call.get("limits") or {})
-    deps = call.get("dependencies") or []
+    call = marshal.loads(sys.stdin.buffer.read())
+    if call.get("limits"):
+        set_limits(call["limits"])
+    deps = call.get("dependencies")
     if deps:
         missing = missing_dependencies(deps)
         if missing:
@@ -167,8 +221,10 @@ def run():
             reply({"problem": str(e)})
             return
         inputs = call.get("inputs") or {}
+        if call.get("tagged"):
+            inputs = untag(inputs)
         result = fn(**inputs)
-        if isinstance(result, types.CoroutineType):
+        if type(result).__name__ == "coroutine" and hasattr(result, "__await__"):
             import asyncio
 
             result = asyncio.run(result)
@@ -176,9 +232,12 @@ def run():
         reply(exception(e))
         return
     try:
-        reply({"result": result})
+        data = marshal.dumps({"result": plain(result, set())}, 4)
     except BaseException as e:
         reply({"problem": "the value the function returned cannot be written as JSON: %s: %s" % (type(e).__name__, e)})
+        return
+    reply_channel.write(data)
+    reply_channel.close()
 
 
 run()

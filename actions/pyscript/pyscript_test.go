@@ -29,13 +29,13 @@ func interpreter(t testing.TB) *Interpreter {
 }
 
 // runStep runs the action with args (a Go map turned into value data) and
-// returns its result, its error and what it logged.
-func runStep(t *testing.T, a *Action, args map[string]any) (any, error, string) {
+// returns its result, what it logged and its error.
+func runStep(t *testing.T, a *Action, args map[string]any) (any, string, error) {
 	t.Helper()
 	return callCtx(context.Background(), t, a, args)
 }
 
-func callCtx(ctx context.Context, t *testing.T, a *Action, args map[string]any) (any, error, string) {
+func callCtx(ctx context.Context, t *testing.T, a *Action, args map[string]any) (any, string, error) {
 	t.Helper()
 	interpreter(t)
 	m, err := a.Spec().Validate(toValue(args).(*value.Map))
@@ -52,7 +52,7 @@ func callCtx(ctx context.Context, t *testing.T, a *Action, args map[string]any) 
 		},
 	})), Now: time.Now}
 	res, err := a.Run(ctx, m, env)
-	return res, err, log.String()
+	return res, log.String(), err
 }
 
 // toValue turns Go test data into the engine's values.
@@ -141,7 +141,7 @@ func TestResults(t *testing.T) {
 			if c.inputs != nil {
 				args["inputs"] = c.inputs
 			}
-			res, err, _ := runStep(t, a, args)
+			res, _, err := runStep(t, a, args)
 			if err != nil {
 				t.Fatalf("error: %v", err)
 			}
@@ -156,7 +156,7 @@ func TestDateTimeInputsArePythonObjects(t *testing.T) {
 	t.Parallel()
 	at := value.DateTime{Time: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}
 	naive := value.DateTime{Time: time.Date(2024, 5, 6, 7, 8, 9, 500000000, time.UTC), Naive: true}
-	res, err, _ := runStep(t, New(Config{}), map[string]any{
+	res, _, err := runStep(t, New(Config{}), map[string]any{
 		"script": "def main(at, naive, day, tod, span):\n    return [at.isoformat(), naive.isoformat(), day.isoformat(), tod.isoformat(), span.total_seconds(), type(at).__name__]\n",
 		"inputs": map[string]any{"at": at, "naive": naive, "day": value.Date{Year: 2024, Month: 2, Day: 29}, "tod": value.TimeOfDay{Hour: 13, Minute: 5}, "span": 90 * time.Second},
 	})
@@ -215,7 +215,7 @@ func TestErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			res, err, _ := runStep(t, a, c.args)
+			res, _, err := runStep(t, a, c.args)
 			if err == nil {
 				t.Fatalf("no error; result %s", jsonOf(t, res))
 			}
@@ -228,7 +228,7 @@ func TestErrors(t *testing.T) {
 
 func TestDependenciesThatImport(t *testing.T) {
 	t.Parallel()
-	res, err, _ := runStep(t, New(Config{}), map[string]any{
+	res, _, err := runStep(t, New(Config{}), map[string]any{
 		"script":       "import json\ndef main():\n    return 'ok'\n",
 		"dependencies": []any{"json", "urllib==1.0", "pip"},
 	})
@@ -239,7 +239,7 @@ func TestDependenciesThatImport(t *testing.T) {
 
 func TestStdoutAndStderrAreLogged(t *testing.T) {
 	t.Parallel()
-	_, err, log := runStep(t, New(Config{}), map[string]any{
+	_, log, err := runStep(t, New(Config{}), map[string]any{
 		"script": "import sys\ndef main():\n    print('to stdout')\n    print('to stderr', file=sys.stderr)\n    return 1\n",
 	})
 	if err != nil {
@@ -253,7 +253,7 @@ func TestStdoutAndStderrAreLogged(t *testing.T) {
 
 func TestEnvironmentIsEmptyButEnvVars(t *testing.T) {
 	t.Setenv("ACTUATE_TEST_PARENT_SECRET", "parent-value")
-	res, err, _ := runStep(t, New(Config{}), map[string]any{
+	res, _, err := runStep(t, New(Config{}), map[string]any{
 		"script":   "import os\ndef main():\n    return dict(os.environ)\n",
 		"env_vars": map[string]any{"GREETING": "hello", "EMPTY": ""},
 	})
@@ -274,7 +274,7 @@ func TestWorkingDirectoryIsFreshAndRemoved(t *testing.T) {
 	script := "import os\ndef main():\n    before = os.listdir('.')\n    open('left.txt', 'w').write('x')\n    return [os.getcwd(), before]\n"
 	var dirs []string
 	for i := 0; i < 2; i++ {
-		res, err, _ := runStep(t, a, map[string]any{"script": script})
+		res, _, err := runStep(t, a, map[string]any{"script": script})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -317,7 +317,7 @@ def main(addr):
 // host's 127.0.0.1 is unreachable.
 func TestNetworkIsRefused(t *testing.T) {
 	t.Parallel()
-	_, err, _ := runStep(t, New(Config{}), map[string]any{"script": connectScript, "inputs": map[string]any{"addr": listener(t)}})
+	_, _, err := runStep(t, New(Config{}), map[string]any{"script": connectScript, "inputs": map[string]any{"addr": listener(t)}})
 	if err == nil {
 		t.Fatal("the script reached the network")
 	}
@@ -333,7 +333,7 @@ func TestNetworkIsRefused(t *testing.T) {
 func TestNetworkAllowed(t *testing.T) {
 	t.Parallel()
 	for _, cfg := range []Config{{}, {Sandbox: SandboxOff}} {
-		res, err, _ := runStep(t, New(cfg), map[string]any{"script": connectScript, "inputs": map[string]any{"addr": listener(t)}, "allow_network": true})
+		res, _, err := runStep(t, New(cfg), map[string]any{"script": connectScript, "inputs": map[string]any{"addr": listener(t)}, "allow_network": true})
 		if err != nil || res != "reached" {
 			t.Errorf("sandbox %d: result %v, error %v", cfg.Sandbox, res, err)
 		}
@@ -342,7 +342,7 @@ func TestNetworkAllowed(t *testing.T) {
 
 func TestSandboxOffReachesTheNetwork(t *testing.T) {
 	t.Parallel()
-	res, err, _ := runStep(t, New(Config{Sandbox: SandboxOff}), map[string]any{"script": connectScript, "inputs": map[string]any{"addr": listener(t)}})
+	res, _, err := runStep(t, New(Config{Sandbox: SandboxOff}), map[string]any{"script": connectScript, "inputs": map[string]any{"addr": listener(t)}})
 	if err != nil || res != "reached" {
 		t.Errorf("result %v, error %v", res, err)
 	}
@@ -354,7 +354,7 @@ func TestTimeoutKillsEveryProcess(t *testing.T) {
 	// whole group lets the step end at its timeout.
 	script := "import subprocess, sys, time\ndef main():\n    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n    time.sleep(60)\n"
 	start := time.Now()
-	_, err, _ := runStep(t, New(Config{}), map[string]any{"script": script, "timeout_seconds": 1})
+	_, _, err := runStep(t, New(Config{}), map[string]any{"script": script, "timeout_seconds": 1})
 	took := time.Since(start)
 	if err == nil || err.Error() != "the script ran longer than timeout_seconds (1s) and was killed; raise timeout_seconds if it needs more time" {
 		t.Fatalf("error %v", err)
@@ -372,7 +372,7 @@ func TestCancellation(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(300*time.Millisecond, cancel)
-	_, err, _ := callCtx(ctx, t, New(Config{}), map[string]any{"script": "import time\ndef main():\n    time.sleep(60)\n"})
+	_, _, err := callCtx(ctx, t, New(Config{}), map[string]any{"script": "import time\ndef main():\n    time.sleep(60)\n"})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
@@ -380,7 +380,7 @@ func TestCancellation(t *testing.T) {
 
 func TestMemoryLimit(t *testing.T) {
 	t.Parallel()
-	_, err, _ := runStep(t, New(Config{MemoryLimit: 256 << 20}), map[string]any{"script": "def main():\n    return len(bytearray(1 << 30))\n"})
+	_, _, err := runStep(t, New(Config{MemoryLimit: 256 << 20}), map[string]any{"script": "def main():\n    return len(bytearray(1 << 30))\n"})
 	want := "MemoryError (the script went past its memory limit; raise it with --python-memory)\nTraceback (most recent call last):\n  script line 2, in main: return len(bytearray(1 << 30))"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error:\n%v\nwant:\n%s", err, want)
@@ -389,7 +389,7 @@ func TestMemoryLimit(t *testing.T) {
 
 func TestCPULimit(t *testing.T) {
 	t.Parallel()
-	_, err, _ := runStep(t, New(Config{CPULimit: time.Second}), map[string]any{"script": "def main():\n    while True:\n        pass\n", "timeout_seconds": 30})
+	_, _, err := runStep(t, New(Config{CPULimit: time.Second}), map[string]any{"script": "def main():\n    while True:\n        pass\n", "timeout_seconds": 30})
 	want := "the script used more than 1s of CPU time, its limit, and was killed; raise the limit with --python-cpu"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error %v, want %s", err, want)

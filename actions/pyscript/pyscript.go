@@ -107,6 +107,10 @@ type Action struct {
 
 	compileMu sync.Mutex
 	compiler  *compiler // see CheckStep
+
+	// isolate builds the process attributes; tests replace it to see the
+	// kernel refuse.
+	isolate func(sandboxed, network, withUserNS bool) *syscall.SysProcAttr
 }
 
 // New returns the action with cfg.
@@ -117,7 +121,7 @@ func New(cfg Config) *Action {
 	if cfg.MemoryLimit <= 0 {
 		cfg.MemoryLimit = DefaultMemoryLimit
 	}
-	a := &Action{cfg: cfg, spec: spec}
+	a := &Action{cfg: cfg, spec: spec, isolate: isolation}
 	a.userNS.Store(needsUserNS())
 	return a
 }
@@ -351,7 +355,12 @@ func (a *Action) exec(ctx context.Context, in *Interpreter, c *call, env *action
 			if c.network {
 				what = "a PID namespace"
 			}
-			return nil, fmt.Errorf("cannot isolate the script: the kernel refused to create %s (%v); allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run with --python-sandbox=off to run Python steps without that isolation", what, err)
+			cause := err
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				cause = pe.Err
+			}
+			return nil, fmt.Errorf("cannot isolate the script: the kernel refused to create %s (%v); let actuate create them (run it as root, or allow unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1), or run with --python-sandbox=off to run Python steps without that isolation", what, cause)
 		}
 		return nil, fmt.Errorf("starting %s: %v", in.Path, err)
 	}
@@ -394,7 +403,7 @@ func (a *Action) start(ctx context.Context, in *Interpreter, c *call, dir string
 	stdout.limit, stderr.limit = outputLimit, outputLimit
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.ExtraFiles = []*os.File{replyW}
-	cmd.SysProcAttr = isolation(sandboxed, c.network, userNS)
+	cmd.SysProcAttr = a.isolate(sandboxed, c.network, userNS)
 	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {

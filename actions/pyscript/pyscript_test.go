@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -421,5 +422,39 @@ func TestDryRunSkipsNetworkScripts(t *testing.T) {
 	res, err = New(Config{}).Run(context.Background(), value.MapOf("script", "def main():\n    return 5\n"), env)
 	if err != nil || res != 5 {
 		t.Fatalf("result %v, error %v", res, err)
+	}
+}
+
+// Where the kernel will not create the namespaces, a step refuses to run
+// and says why; with the sandbox off it runs.
+func TestSandboxFailsClosed(t *testing.T) {
+	t.Parallel()
+	refusing := func(sandboxed, network, withUserNS bool) *syscall.SysProcAttr {
+		attr := isolation(sandboxed, network, withUserNS)
+		if sandboxed {
+			// CLONE_THREAD without CLONE_SIGHAND: the kernel says EINVAL,
+			// as it does where namespaces are not allowed.
+			attr.Cloneflags |= syscall.CLONE_THREAD
+		}
+		return attr
+	}
+	for _, network := range []bool{false, true} {
+		a := New(Config{})
+		a.isolate = refusing
+		_, _, err := runStep(t, a, map[string]any{"script": "def main():\n    return 1\n", "allow_network": network})
+		what := "network and PID namespaces"
+		if network {
+			what = "a PID namespace"
+		}
+		want := "cannot isolate the script: the kernel refused to create " + what + " (invalid argument); let actuate create them (run it as root, or allow unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1), or run with --python-sandbox=off to run Python steps without that isolation"
+		if err == nil || err.Error() != want {
+			t.Errorf("allow_network %v: error %v\nwant %s", network, err, want)
+		}
+	}
+	off := New(Config{Sandbox: SandboxOff})
+	off.isolate = refusing
+	res, _, err := runStep(t, off, map[string]any{"script": "def main():\n    return 1\n"})
+	if err != nil || res != 1 {
+		t.Errorf("sandbox off: result %v, error %v", res, err)
 	}
 }

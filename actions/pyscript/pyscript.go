@@ -315,8 +315,8 @@ func fromPython(v any) any {
 // outcome is what one interpreter process left behind.
 type outcome struct {
 	reply  []byte
-	stdout []byte
-	stderr []byte
+	stdout *limitedBuffer
+	stderr *limitedBuffer
 	state  *os.ProcessState
 	waited error
 }
@@ -439,30 +439,36 @@ func (a *Action) start(ctx context.Context, in *Interpreter, c *call, dir string
 	if readErr != nil && !errors.Is(readErr, os.ErrClosed) {
 		reply = nil
 	}
-	return &outcome{reply: reply, stdout: stdout.Bytes(), stderr: stderr.Bytes(), state: cmd.ProcessState, waited: waitErr}, nil
+	return &outcome{reply: reply, stdout: &stdout, stderr: &stderr, state: cmd.ProcessState, waited: waitErr}, nil
 }
 
 // limitedBuffer keeps the first limit bytes written to it and counts the
-// rest.
+// rest. It has no ReadFrom, so io.Copy goes through Write.
 type limitedBuffer struct {
-	bytes.Buffer
+	buf     bytes.Buffer
 	limit   int
 	dropped int
 }
 
 func (b *limitedBuffer) Write(p []byte) (int, error) {
-	room := b.limit - b.Buffer.Len()
+	room := b.limit - b.buf.Len()
 	if room < len(p) {
 		if room > 0 {
-			b.Buffer.Write(p[:room])
+			b.buf.Write(p[:room])
 		}
 		b.dropped += len(p) - max(room, 0)
 		return len(p), nil
 	}
-	return b.Buffer.Write(p)
+	return b.buf.Write(p)
 }
 
-// reply is the runner's JSON reply.
+// Bytes returns what was kept.
+func (b *limitedBuffer) Bytes() []byte { return b.buf.Bytes() }
+
+// String returns what was kept.
+func (b *limitedBuffer) String() string { return b.buf.String() }
+
+// reply is the runner's reply.
 type reply struct {
 	result  any
 	hasRes  bool
@@ -525,6 +531,11 @@ func parseReply(data []byte) (*reply, error) {
 	se := &ScriptError{}
 	se.Type = str(em, "type")
 	se.Message = str(em, "message")
+	if std, ok := em.Get("stdlib"); ok {
+		se.stdlib, _ = std.(bool)
+	} else {
+		se.stdlib = true // not a missing module: no hint
+	}
 	if off, ok := em.Get("offset"); ok {
 		se.Column, _ = off.(int)
 	}
@@ -556,7 +567,7 @@ func (r *reply) withError(e *ScriptError) *reply {
 
 // died explains a process that left no reply.
 func (o *outcome) died(cpuLimit time.Duration) error {
-	tail := lastLine(o.stderr)
+	tail := lastLine(o.stderr.Bytes())
 	if st := o.state; st != nil {
 		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			cpu := st.UserTime() + st.SystemTime()
@@ -595,12 +606,16 @@ func (o *outcome) log(env *actions.Env) {
 	}
 	for _, stream := range []struct {
 		name string
-		data []byte
+		buf  *limitedBuffer
 	}{{"stdout", o.stdout}, {"stderr", o.stderr}} {
-		if len(bytes.TrimSpace(stream.data)) == 0 {
+		if len(bytes.TrimSpace(stream.buf.Bytes())) == 0 {
 			continue
 		}
-		env.Logger.Info("python "+stream.name, "step", env.Step, "text", strings.TrimRight(string(stream.data), "\n"))
+		text := strings.TrimRight(stream.buf.String(), "\n")
+		if stream.buf.dropped > 0 {
+			text += fmt.Sprintf("\n[%d more bytes not shown]", stream.buf.dropped)
+		}
+		env.Logger.Info("python "+stream.name, "step", env.Step, "text", text)
 	}
 }
 
@@ -628,6 +643,9 @@ type ScriptError struct {
 	// Frames are the script's lines in the traceback, most recent call
 	// last.
 	Frames []Frame
+	// stdlib is set when a missing module is part of the standard
+	// library (then no dependency would help).
+	stdlib bool
 }
 
 // Error formats the exception as Python prints its last line, then the
@@ -639,8 +657,11 @@ func (e *ScriptError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
 	}
-	if e.Type == "MemoryError" {
+	switch {
+	case e.Type == "MemoryError":
 		b.WriteString(" (the script went past its memory limit; raise it with --python-memory)")
+	case e.Type == "ModuleNotFoundError" && !e.stdlib:
+		b.WriteString(" (only the standard library can be imported unless the step lists the package in dependencies)")
 	}
 	if len(e.Frames) > 0 {
 		b.WriteString("\nTraceback (most recent call last):")

@@ -184,7 +184,7 @@ func TestErrors(t *testing.T) {
 		{"exception without message", map[string]any{"script": "def main():\n    raise RuntimeError\n"},
 			"RuntimeError\nTraceback (most recent call last):\n  script line 2, in main: raise RuntimeError", nil},
 		{"error at module level", map[string]any{"script": "import no_such_module_here\ndef main():\n    pass\n"},
-			"ModuleNotFoundError: No module named 'no_such_module_here'\nTraceback (most recent call last):\n  script line 1, in <module>: import no_such_module_here", nil},
+			"ModuleNotFoundError: No module named 'no_such_module_here' (only the standard library can be imported unless the step lists the package in dependencies)\nTraceback (most recent call last):\n  script line 1, in <module>: import no_such_module_here", nil},
 		{"syntax error", map[string]any{"script": "def main():\n    return (1\n"},
 			"SyntaxError: '(' was never closed\nTraceback (most recent call last):\n  script line 2, in <module>: return (1", nil},
 		{"extra input", map[string]any{"script": "def main(a):\n    return a\n", "inputs": map[string]any{"a": 1, "b": 2}},
@@ -195,6 +195,8 @@ func TestErrors(t *testing.T) {
 			"the script defines no function to call; define main(...)", nil},
 		{"several functions, no main", map[string]any{"script": "def a():\n    pass\ndef b():\n    pass\n"},
 			"the script defines several functions (a, b) and none is called main; name the one to call main", nil},
+		{"print floods", map[string]any{"script": "def main():\n    print('x' * 100000)\n    raise RuntimeError('after printing')\n"},
+			"RuntimeError: after printing\nTraceback (most recent call last):\n  script line 3, in main: raise RuntimeError('after printing')", nil},
 		{"sys.exit", map[string]any{"script": "import sys\ndef main():\n    sys.exit(4)\n"},
 			"SystemExit: 4\nTraceback (most recent call last):\n  script line 3, in main: sys.exit(4)", nil},
 		{"exit without a result", map[string]any{"script": "import os\ndef main():\n    os._exit(7)\n"},
@@ -249,6 +251,17 @@ func TestStdoutAndStderrAreLogged(t *testing.T) {
 	want := "level=INFO msg=\"python stdout\" step=py text=\"to stdout\"\nlevel=INFO msg=\"python stderr\" step=py text=\"to stderr\"\n"
 	if log != want {
 		t.Errorf("log:\n%s\nwant:\n%s", log, want)
+	}
+}
+
+func TestLongOutputIsCut(t *testing.T) {
+	t.Parallel()
+	_, log, err := runStep(t, New(Config{}), map[string]any{"script": "def main():\n    print('x' * 100000)\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log, "xxx\\n[34465 more bytes not shown]") {
+		t.Errorf("log %.200q … %q", log, log[len(log)-80:])
 	}
 }
 

@@ -134,7 +134,10 @@ def frames(tb):
 
 
 def exception(e):
-    return {"error": {"type": type(e).__name__, "message": str(e), "frames": frames(e.__traceback__)}}
+    err = {"type": type(e).__name__, "message": str(e), "frames": frames(e.__traceback__)}
+    if isinstance(e, ModuleNotFoundError) and e.name:
+        err["stdlib"] = e.name.split(".")[0] in getattr(sys, "stdlib_module_names", ())
+    return {"error": err}
 
 
 def set_limits(limits):

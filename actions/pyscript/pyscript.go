@@ -569,10 +569,9 @@ func (r *reply) withError(e *ScriptError) *reply {
 func (o *outcome) died(cpuLimit time.Duration) error {
 	tail := lastLine(o.stderr.Bytes())
 	if st := o.state; st != nil {
-		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		if sig, ok := signalOf(st); ok {
 			cpu := st.UserTime() + st.SystemTime()
-			sig := ws.Signal()
-			if sig == syscall.SIGXCPU || (sig == syscall.SIGKILL && cpu >= cpuLimit-time.Second/2) {
+			if sig == cpuSignal || (sig == os.Kill && cpu >= cpuLimit-time.Second/2) {
 				return fmt.Errorf("the script used more than %s of CPU time, its limit, and was killed; raise the limit with --python-cpu", cpuLimit)
 			}
 			return fmt.Errorf("the script's interpreter was killed by signal %s%s", sig, suffix(tail))

@@ -29,3 +29,15 @@ func killGroup(pid int) error {
 	}
 	return err
 }
+
+// cpuSignal is the signal of a process past its soft CPU limit.
+var cpuSignal os.Signal = syscall.SIGXCPU
+
+// signalOf returns the signal that ended a process, if one did.
+func signalOf(st *os.ProcessState) (os.Signal, bool) {
+	ws, ok := st.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() {
+		return nil, false
+	}
+	return ws.Signal(), true
+}

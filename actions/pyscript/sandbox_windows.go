@@ -27,3 +27,9 @@ func killGroup(pid int) error {
 	}
 	return p.Kill()
 }
+
+// cpuSignal is nil: Windows has no CPU-limit signal.
+var cpuSignal os.Signal
+
+// signalOf reports no signal: Windows processes are not ended by signals.
+func signalOf(st *os.ProcessState) (os.Signal, bool) { return nil, false }

@@ -30,7 +30,9 @@ func init() {
               [--secret NAME.KEY=VALUE]... [--secrets-file FILE]
               [--var NAME.KEY=VALUE]... [--vars-file FILE] [--env ENV]
               [--dry-run] [--show-secrets] [--quiet] [--log-format text|json]
-              [--no-history] [--record CASSETTE | --replay CASSETTE]`,
+              [--no-history] [--record CASSETTE | --replay CASSETTE]
+              [--temporal HOST:PORT [--namespace NS] [--task-queue Q]
+               [--detach] [--step-timeout DURATION]]`,
 		help: `Runs a template file, or an action by name (a template from the registry
 folders, or a built-in action such as core.http_request), and prints its
 result as JSON on standard output, and nothing else there. Progress, one
@@ -84,6 +86,20 @@ error. A replayed run needs its secrets like a live one; any values do
 (--secret NAME.KEY=placeholder): they are scrubbed before matching.
 Replayed runs are not recorded in the run history.
 
+Temporal: --temporal HOST:PORT sends the run to "actuate worker" processes
+through Temporal (namespace --namespace, default $TEMPORAL_NAMESPACE or
+"default"; task queue --task-queue, default "actuate") and waits for it: the
+result, the errors and the exit status are those of a local run. The
+template and the templates it calls travel with the run, encrypted with a
+key derived from the store's key, which clients and workers must share
+(ACTUATE_ENCRYPTION_KEY or the same key file). Secrets never travel: the
+workers read them from their own store, so --secret, --secrets-file,
+--show-secrets, --env, --dry-run, --record and --replay are refused;
+--var and --vars-file travel with the run. --step-timeout bounds each step
+(default 10m). --detach prints the run's workflow id and returns at once;
+"actuate runs show ID --temporal HOST:PORT" shows it later, and "actuate
+runs cancel ID" cancels it. Ctrl-C while waiting cancels the run.
+
 Exit status: 0 success, 1 the run failed, 2 bad usage, template or input,
 130 interrupted.
 `,
@@ -122,6 +138,7 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.logFormat, "log-format", "text", "`text` for people, json for machines")
 	fs.StringVar(&f.record, "record", "", "run live and record the HTTP interactions, secrets scrubbed, in a cassette `file`")
 	fs.StringVar(&f.replay, "replay", "", "run with no network, answering HTTP requests from a cassette `file`")
+	tf := addTemporalFlags(fs, true)
 	rest, code := parseFlags(c, e, fs, args)
 	if code >= 0 {
 		return code
@@ -175,6 +192,9 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		e.errorf("run: %v", err)
 		return exitUsage
+	}
+	if tf.address != "" || tf.detach {
+		return runTemporal(ctx, e, &f, tf, target, tpl, templates, inputs)
 	}
 	secrets, err := collectSecrets(&f)
 	if err != nil {

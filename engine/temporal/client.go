@@ -275,3 +275,25 @@ func Cancel(ctx context.Context, c client.Client, id string) error {
 	}
 	return nil
 }
+
+// Input returns the input the run id was submitted with, decrypted with
+// codec: the first event of its history.
+func Input(ctx context.Context, c client.Client, codec *Codec, id string) (*RunInput, error) {
+	it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	if !it.HasNext() {
+		return nil, &NoRunError{ID: id}
+	}
+	ev, err := it.Next()
+	if err != nil {
+		return nil, runError(err)
+	}
+	attrs := ev.GetWorkflowExecutionStartedEventAttributes()
+	if attrs == nil {
+		return nil, fmt.Errorf("run %s: its history does not start with the workflow's start", id)
+	}
+	var in RunInput
+	if err := codec.DataConverter().FromPayloads(attrs.GetInput(), &in); err != nil {
+		return nil, fmt.Errorf("run %s: reading its input: %w", id, err)
+	}
+	return &in, nil
+}

@@ -53,7 +53,7 @@ func Dial(ctx context.Context, o Options) (client.Client, error) {
 		HostPort:         o.Address,
 		Namespace:        o.Namespace,
 		DataConverter:    o.Codec.DataConverter(),
-		FailureConverter: FailureConverter(),
+		FailureConverter: o.Codec.FailureConverter(),
 		Logger:           sdklog.NewStructuredLogger(logger),
 	})
 	if err != nil {

@@ -125,10 +125,10 @@ func (c *Codec) DataConverter() converter.DataConverter {
 }
 
 // FailureConverter returns a failure converter that moves failure
-// messages and stack traces into an encoded payload, so that the error
-// text of a failed step is encrypted like results are.
-func FailureConverter() converter.FailureConverter {
-	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{EncodeCommonAttributes: true})
+// messages and stack traces into a payload encrypted by c, so that the
+// error text of a failed step is encrypted like results are.
+func (c *Codec) FailureConverter() converter.FailureConverter {
+	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: c.DataConverter(), EncodeCommonAttributes: true})
 }
 
 // Interface guards.

@@ -94,7 +94,7 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	if !quiet {
 		acts.Events = workerProgress(e)
 	}
-	client, _, err := dialTemporal(ctx, e, tf, logger)
+	client, _, err := dialTemporal(ctx, e, tf, slog.New(quietSteps{logger.Handler()}))
 	if err != nil {
 		e.errorf("worker: %v", err)
 		return exitUsage
@@ -129,4 +129,24 @@ func workerProgress(e *env) func(engine.Event) {
 			fmt.Fprintln(e.stderr, line)
 		}
 	}
+}
+
+// quietSteps drops the SDK's record of each failed activity: the worker
+// prints the step's failure itself (a FAIL line), and the SDK's repeats
+// it with Temporal's ids.
+type quietSteps struct{ slog.Handler }
+
+func (q quietSteps) Handle(ctx context.Context, r slog.Record) error {
+	if strings.HasPrefix(r.Message, "Activity error") {
+		return nil
+	}
+	return q.Handler.Handle(ctx, r)
+}
+
+func (q quietSteps) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return quietSteps{q.Handler.WithAttrs(attrs)}
+}
+
+func (q quietSteps) WithGroup(name string) slog.Handler {
+	return quietSteps{q.Handler.WithGroup(name)}
 }

@@ -45,9 +45,12 @@ JSON. ID may be the start of a run id, if only one run has it.
 prune deletes the runs that started longer ago than DURATION (Go
 durations such as 12h, or days: 30d), except runs still running.
 
-show --temporal HOST:PORT shows a run sent to Temporal workers ("actuate
-run --temporal"), ID being its workflow id: its action, inputs, status, and
-result or error once it has ended.
+Runs sent to Temporal workers ("actuate run --temporal") are recorded
+too, with their workflow id as their id, and show beside local ones; show
+asks Temporal how a run recorded as running is doing and records the
+outcome. show --temporal HOST:PORT shows any run of Temporal by its
+workflow id, recorded here or not: its action, inputs, status, and result
+or error once it has ended.
 
 cancel cancels a run sent to Temporal workers: its step in flight is
 cancelled and the run ends as cancelled. --temporal defaults to
@@ -203,6 +206,7 @@ type runJSON struct {
 	Error      string          `json:"error,omitempty"`
 	PID        int             `json:"pid,omitempty"`
 	Host       string          `json:"host,omitempty"`
+	Temporal   string          `json:"temporal,omitempty"`
 	Steps      []stepJSON      `json:"steps,omitempty"`
 }
 
@@ -238,7 +242,7 @@ func durationMS(start, end time.Time) *int64 {
 func toRunJSON(r *secrets.RunRecord) runJSON {
 	out := runJSON{ID: r.ID, Action: r.Action, Source: r.Source, Status: string(r.Status),
 		StartedAt: jsonTime(r.StartedAt), EndedAt: jsonTime(r.EndedAt), DurationMS: durationMS(r.StartedAt, r.EndedAt),
-		Inputs: r.Inputs, Result: r.Result, Error: r.Error, PID: r.PID, Host: r.Host}
+		Inputs: r.Inputs, Result: r.Result, Error: r.Error, PID: r.PID, Host: r.Host, Temporal: r.Temporal}
 	for _, s := range r.Steps {
 		out.Steps = append(out.Steps, stepJSON{Position: s.Position, Depth: s.Depth, Template: s.Template, Ref: s.Ref,
 			Action: s.Action, Status: string(s.Status), StartedAt: jsonTime(s.StartedAt), EndedAt: jsonTime(s.EndedAt),
@@ -315,6 +319,9 @@ func showRun(ctx context.Context, e *env, id string, asJSON bool) int {
 	if err != nil {
 		return storeCode(e, "runs show", err)
 	}
+	if r.Temporal != "" && r.Status == history.Running {
+		r = refreshTemporalRun(ctx, e, st, r)
+	}
 	return printRun(e, r, asJSON)
 }
 
@@ -335,10 +342,10 @@ func printRun(e *env, r *secrets.RunRecord, asJSON bool) int {
 	fmt.Fprintf(tw, "started:\t%s\n", showTime(r.StartedAt))
 	fmt.Fprintf(tw, "ended:\t%s\n", showTime(r.EndedAt))
 	fmt.Fprintf(tw, "duration:\t%s\n", showDuration(r.StartedAt, r.EndedAt))
-	if r.PID != 0 {
-		fmt.Fprintf(tw, "process:\t%d on %s\n", r.PID, r.Host)
+	if r.Temporal != "" {
+		fmt.Fprintf(tw, "on:\tTemporal %s, workflow %s\n", r.Temporal, r.ID)
 	} else {
-		fmt.Fprintf(tw, "on:\t%s\n", r.Host)
+		fmt.Fprintf(tw, "process:\t%d on %s\n", r.PID, r.Host)
 	}
 	_ = tw.Flush()
 	if r.Error != "" {

@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -148,6 +150,13 @@ func runTemporal(ctx context.Context, e *env, f *runFlags, tf *temporalFlags, ta
 		e.errorf("run: %v", err)
 		return exitFailed
 	}
+	var store *secrets.Store
+	if !f.noHistory {
+		store = recordSent(ctx, e, tf, id, in, tpl)
+	}
+	if store != nil {
+		defer store.Close()
+	}
 	if tf.detach {
 		fmt.Fprintln(e.stdout, id)
 		return exitOK
@@ -168,11 +177,84 @@ func runTemporal(ctx context.Context, e *env, f *runFlags, tf *temporalFlags, ta
 			err = context.Canceled
 		}
 	}
+	if store != nil {
+		recordOutcome(ctx, e, store, id, out, err)
+	}
 	if err != nil {
 		return reportTemporalError(e, err)
 	}
 	writeResultJSON(e, out)
 	return exitOK
+}
+
+// temporalWhere says where runs go: "HOST:PORT namespace NS".
+func temporalWhere(f *temporalFlags) string {
+	return f.address + " namespace " + f.namespace
+}
+
+// recordSent records a run sent to Temporal in the store's run history,
+// when the store exists; it returns the store, to record the outcome, or
+// nil. A history that cannot be written is a warning.
+func recordSent(ctx context.Context, e *env, tf *temporalFlags, id string, in temporal.RunInput, tpl *template.Template) *secrets.Store {
+	st, err := openStore(ctx, e, "", false)
+	if err != nil || st == nil {
+		return nil
+	}
+	run := &history.Run{ID: id, Action: in.Action, Inputs: in.Inputs, StartedAt: time.Now(), Temporal: temporalWhere(tf)}
+	if tpl != nil {
+		if abs, err := filepath.Abs(tpl.File); err == nil {
+			run.Source = abs
+		}
+	}
+	if err := st.RunStarted(ctx, run); err != nil {
+		e.errorf("warning: run history: %v", err)
+		st.Close()
+		return nil
+	}
+	return st
+}
+
+// recordOutcome records how a run sent to Temporal ended.
+func recordOutcome(ctx context.Context, e *env, st *secrets.Store, id string, result []byte, runErr error) {
+	out := &history.Outcome{RunID: id, Status: history.Succeeded, EndedAt: time.Now(), Result: result}
+	switch {
+	case runErr == nil:
+	case errors.Is(runErr, context.Canceled):
+		out.Status, out.Error, out.Result = history.Cancelled, "run cancelled", nil
+	default:
+		out.Status, out.Error, out.Result = history.Failed, runErr.Error(), nil
+	}
+	if err := st.RunFinished(context.WithoutCancel(ctx), out); err != nil {
+		e.errorf("warning: run history: %v", err)
+	}
+}
+
+// refreshTemporalRun asks Temporal how a run recorded as running is
+// doing, records its outcome when it has ended and returns the record to
+// show; when Temporal cannot say, it warns and returns the record as is.
+func refreshTemporalRun(ctx context.Context, e *env, st *secrets.Store, r *secrets.RunRecord) *secrets.RunRecord {
+	addr, ns, _ := strings.Cut(r.Temporal, " namespace ")
+	tf := &temporalFlags{address: addr, namespace: ns}
+	c, codec, err := dialTemporal(ctx, e, tf, nil)
+	if err != nil {
+		e.errorf("warning: showing the run as last recorded: %v", err)
+		return r
+	}
+	defer c.Close()
+	now, err := temporalRecord(ctx, c, codec, tf, r.ID)
+	if err != nil {
+		e.errorf("warning: showing the run as last recorded: %v", err)
+		return r
+	}
+	if now.Status == history.Running {
+		return r
+	}
+	out := &history.Outcome{RunID: r.ID, Status: now.Status, EndedAt: now.EndedAt, Result: now.Result, Error: now.Error}
+	if err := st.RunFinished(ctx, out); err != nil {
+		e.errorf("warning: run history: %v", err)
+	}
+	r.Status, r.EndedAt, r.Result, r.Error = now.Status, now.EndedAt, now.Result, now.Error
+	return r
 }
 
 // reportTemporalError prints the error of a run on Temporal and returns
@@ -213,7 +295,7 @@ func temporalRecord(ctx context.Context, c client.Client, codec *temporal.Codec,
 		return nil, err
 	}
 	r := &secrets.RunRecord{ID: id, Status: st.Status, StartedAt: st.StartedAt, EndedAt: st.EndedAt, Result: st.Result,
-		Host: fmt.Sprintf("Temporal at %s, namespace %s, workflow %s", f.address, f.namespace, id)}
+		Temporal: temporalWhere(f)}
 	if st.Err != nil {
 		r.Error = st.Err.Error()
 	}

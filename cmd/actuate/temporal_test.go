@@ -200,6 +200,31 @@ func TestTemporal(t *testing.T) {
 			out, _, _ = actuate("runs", "show", id, "--temporal", addr, "--json")
 			return json.Unmarshal([]byte(out), &shown) == nil && shown.Status == "cancelled"
 		})
+		// The runs sent from here are in the run history beside the local
+		// one; show asks Temporal about the detached run, now cancelled.
+		out, _, _ = actuate("runs", "show", id, "--json")
+		var recorded struct{ ID, Status, Temporal string }
+		if err := json.Unmarshal([]byte(out), &recorded); err != nil || recorded.ID != id || recorded.Status != "cancelled" || recorded.Temporal != addr+" namespace default" {
+			t.Errorf("runs show of the detached run, from the history: %v %q", err, out)
+		}
+		out, _, _ = actuate("runs", "list", "--json")
+		var listed []struct{ Action, Status, Temporal string }
+		if err := json.Unmarshal([]byte(out), &listed); err != nil {
+			t.Fatal(err)
+		}
+		var rows []string
+		for _, r := range listed {
+			rows = append(rows, r.Action+" "+r.Status+" "+r.Temporal)
+		}
+		wantRows := []string{
+			"tools.tickets.slow cancelled " + addr + " namespace default",
+			"tools.tickets.get_ticket failed " + addr + " namespace default",
+			"tools.tickets.get_ticket succeeded " + addr + " namespace default",
+			"tools.tickets.get_ticket succeeded ",
+		}
+		if !slices.Equal(rows, wantRows) {
+			t.Errorf("runs list:\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(wantRows, "\n"))
+		}
 		select {
 		case err := <-api.slowDone:
 			if err != context.Canceled {

@@ -233,6 +233,30 @@ func TestTemporal(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Error("cancelling the run did not cancel its request")
 		}
+
+		// Ctrl-C while run --temporal waits cancels the run, as for a
+		// local run.
+		cmd := exec.CommandContext(ctx, bin, "run", "tools.tickets.slow", "--registry", itTemplates, "--temporal", addr, "--task-queue", queue, "--quiet")
+		cmd.Env = environ
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the second slow request", func() bool { return api.count("GET /slow") == 2 })
+		_ = cmd.Process.Signal(os.Interrupt)
+		err := cmd.Wait()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 || e.String() != "actuate: run cancelled\n" || o.String() != "" {
+			t.Errorf("Ctrl-C: %v, stdout %q, stderr %q; want exit 130 and \"actuate: run cancelled\"", err, o.String(), e.String())
+		}
+		select {
+		case err := <-api.slowDone:
+			if err != context.Canceled {
+				t.Errorf("the second slow request ended with %v, want context.Canceled", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("Ctrl-C did not cancel the run's request")
+		}
 	})
 
 	// Latency: one run at a time, through Temporal and here.

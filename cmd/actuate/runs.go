@@ -18,7 +18,7 @@ import (
 func init() {
 	commands = append(commands, &command{
 		name:    "runs",
-		summary: "list and show recorded runs, prune old ones",
+		summary: "list and show recorded runs, prune old ones, cancel Temporal ones",
 		usage: `  actuate runs list [--json] [--limit N] [--action NAME] [--status STATUS]
   actuate runs show ID [--json] [--temporal HOST:PORT [--namespace NS]]
   actuate runs prune --older-than DURATION

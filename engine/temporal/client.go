@@ -235,7 +235,7 @@ type Status struct {
 // Describe returns the status of the run id, with its result or error
 // once it has ended.
 func Describe(ctx context.Context, c client.Client, id string) (*Status, error) {
-	d, err := c.DescribeWorkflowExecution(ctx, id, "")
+	d, err := c.DescribeWorkflow(ctx, id, "")
 	if err != nil {
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
@@ -243,12 +243,11 @@ func Describe(ctx context.Context, c client.Client, id string) (*Status, error) 
 		}
 		return nil, err
 	}
-	info := d.GetWorkflowExecutionInfo()
-	st := &Status{ID: id, StartedAt: info.GetStartTime().AsTime()}
-	if info.GetCloseTime() != nil {
-		st.EndedAt = info.GetCloseTime().AsTime()
+	st := &Status{ID: id, StartedAt: d.WorkflowStartTime}
+	if d.WorkflowCloseTime != nil {
+		st.EndedAt = *d.WorkflowCloseTime
 	}
-	switch info.GetStatus() {
+	switch d.Status {
 	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
 		st.Status = history.Running
 		return st, nil

@@ -299,8 +299,8 @@ func temporalRecord(ctx context.Context, c client.Client, codec *temporal.Codec,
 	if st.Err != nil {
 		r.Error = st.Err.Error()
 	}
-	if in, err := temporal.Input(ctx, c, codec, id); err == nil {
-		r.Action, r.Inputs = in.Action, in.Inputs
+	if in, steps, err := temporal.Inspect(ctx, c, codec, id); err == nil {
+		r.Action, r.Inputs, r.Steps = in.Action, in.Inputs, steps
 		for _, s := range in.Templates {
 			if t, _ := template.Parse(s.File, []byte(s.Text)); t != nil && t.ID() == in.Action {
 				r.Source = s.File

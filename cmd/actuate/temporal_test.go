@@ -200,6 +200,16 @@ func TestTemporal(t *testing.T) {
 			out, _, _ = actuate("runs", "show", id, "--temporal", addr, "--json")
 			return json.Unmarshal([]byte(out), &shown) == nil && shown.Status == "cancelled"
 		})
+		var withSteps struct {
+			Steps []struct {
+				Position            int
+				Ref, Action, Status string
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &withSteps); err != nil || len(withSteps.Steps) != 1 ||
+			fmt.Sprint(withSteps.Steps[0]) != "{1 wait core.http_request cancelled}" {
+			t.Errorf("runs show --temporal: the steps of the cancelled run: %v %+v", err, withSteps.Steps)
+		}
 		// The runs sent from here are in the run history beside the local
 		// one; show asks Temporal about the detached run, now cancelled.
 		out, _, _ = actuate("runs", "show", id, "--json")

@@ -275,24 +275,71 @@ func Cancel(ctx context.Context, c client.Client, id string) error {
 	return nil
 }
 
-// Input returns the input the run id was submitted with, decrypted with
-// codec: the first event of its history.
-func Input(ctx context.Context, c client.Client, codec *Codec, id string) (*RunInput, error) {
+// Inspect reads the history of the run id, decrypting it with codec: the
+// input the run was submitted with, and its steps as they went (masked, as
+// the workers returned them).
+func Inspect(ctx context.Context, c client.Client, codec *Codec, id string) (*RunInput, []history.Step, error) {
+	dc := codec.DataConverter()
+	fc := codec.FailureConverter()
 	it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	if !it.HasNext() {
-		return nil, &NoRunError{ID: id}
+	var in *RunInput
+	var steps []history.Step
+	var outlined []outlineStep
+	bySchedule := map[int64]int{} // scheduled event id → index in steps
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			return nil, nil, runError(err)
+		}
+		at := ev.GetEventTime().AsTime()
+		step := func(scheduled int64) *history.Step {
+			if i, ok := bySchedule[scheduled]; ok {
+				return &steps[i]
+			}
+			return &history.Step{} // not ours: discarded
+		}
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+			in = &RunInput{}
+			if err := dc.FromPayloads(ev.GetWorkflowExecutionStartedEventAttributes().GetInput(), in); err != nil {
+				return nil, nil, fmt.Errorf("run %s: reading its input: %w", id, err)
+			}
+			outlined, _ = outline(*in)
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+			var sin StepInput
+			if err := dc.FromPayloads(ev.GetActivityTaskScheduledEventAttributes().GetInput(), &sin); err != nil {
+				return nil, nil, fmt.Errorf("run %s: reading a step's input: %w", id, err)
+			}
+			s := history.Step{RunID: id, Position: sin.Index + 1, Status: history.Running, StartedAt: at}
+			if sin.Index < len(outlined) {
+				s.Ref, s.Action, s.Template = outlined[sin.Index].Ref, outlined[sin.Index].Action, in.Action
+			}
+			bySchedule[ev.GetEventId()] = len(steps)
+			steps = append(steps, s)
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+			s := step(ev.GetActivityTaskCompletedEventAttributes().GetScheduledEventId())
+			s.Status, s.EndedAt = history.Succeeded, at
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+			a := ev.GetActivityTaskFailedEventAttributes()
+			s := step(a.GetScheduledEventId())
+			s.Status, s.EndedAt = history.Failed, at
+			if err := fc.FailureToError(a.GetFailure()); err != nil {
+				s.Error = err.Error()
+				var app *temporal.ApplicationError
+				if errors.As(err, &app) {
+					s.Error = app.Message()
+				}
+			}
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
+			s := step(ev.GetActivityTaskTimedOutEventAttributes().GetScheduledEventId())
+			s.Status, s.EndedAt, s.Error = history.Failed, at, "timed out"
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
+			s := step(ev.GetActivityTaskCanceledEventAttributes().GetScheduledEventId())
+			s.Status, s.EndedAt = history.Cancelled, at
+		}
 	}
-	ev, err := it.Next()
-	if err != nil {
-		return nil, runError(err)
+	if in == nil {
+		return nil, nil, &NoRunError{ID: id}
 	}
-	attrs := ev.GetWorkflowExecutionStartedEventAttributes()
-	if attrs == nil {
-		return nil, fmt.Errorf("run %s: its history does not start with the workflow's start", id)
-	}
-	var in RunInput
-	if err := codec.DataConverter().FromPayloads(attrs.GetInput(), &in); err != nil {
-		return nil, fmt.Errorf("run %s: reading its input: %w", id, err)
-	}
-	return &in, nil
+	return in, steps, nil
 }

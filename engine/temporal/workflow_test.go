@@ -36,6 +36,7 @@ type fakeAPI struct {
 	*httptest.Server
 	mu       sync.Mutex
 	requests map[string]int
+	tokens   []string // the Authorization headers of GET /oauth/{n}
 	release  chan struct{}
 	slowDone chan error // the slow request's context error
 }
@@ -59,6 +60,13 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"id": %s, "title": "Ticket %s", "token": %q}`, r.PathValue("id"), r.PathValue("id"), tok)
+	})
+	mux.HandleFunc("GET /oauth/{n}", func(w http.ResponseWriter, r *http.Request) {
+		api.mu.Lock()
+		api.tokens = append(api.tokens, r.Header.Get("Authorization"))
+		api.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `"got %s"`, r.PathValue("n"))
 	})
 	mux.HandleFunc("POST /tickets", func(w http.ResponseWriter, r *http.Request) {
 		var body struct{ Title string }
@@ -391,5 +399,49 @@ func TestWorkflowStepTimeout(t *testing.T) {
 	}
 	if api.count("GET /slow") != 1 {
 		t.Errorf("GET /slow sent %d times, want once", api.count("GET /slow"))
+	}
+}
+
+// rotatingTokens hands out a new OAuth token at each request, as a store
+// refreshing it would, and counts the requests.
+type rotatingTokens struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (r *rotatingTokens) Secret(context.Context, string) (map[string]string, bool, error) {
+	return nil, false, nil
+}
+
+func (r *rotatingTokens) Token(_ context.Context, provider, grant string) (string, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n++
+	return fmt.Sprintf("gho-%s-%d", provider, r.n), true, nil
+}
+
+// Each step's activity asks the worker's secret source for the OAuth
+// token once, before the step, and the token stays on the worker.
+func TestWorkflowRefreshesTokensBeforeEachStep(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t)
+	reg := testTemplates(t)
+	acts := testActivities(api)
+	tokens := &rotatingTokens{}
+	acts.Secrets = tokens
+	env := newEnv(t, acts, nil)
+	env.ExecuteWorkflow(WorkflowName, runInput(t, reg, "tools.tickets.oauth_tickets", nil))
+	got, err := result(t, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != `["got 1","got 2"]` {
+		t.Errorf("result = %s", got)
+	}
+	api.mu.Lock()
+	sent := fmt.Sprint(api.tokens)
+	api.mu.Unlock()
+	if sent != "[Bearer gho-github-1 Bearer gho-github-2]" || tokens.n != 2 {
+		t.Errorf("the steps sent %s after %d token requests; want a fresh token per step, one request each", sent, tokens.n)
 	}
 }

@@ -240,22 +240,10 @@ func (e *engine) runTemplate(ctx context.Context, t *template.Template, inputs *
 		if !ok {
 			break
 		}
-		s := call.Step
-		e.emit(Event{Kind: StepStarted, Action: t.ID(), Depth: depth, Step: s.Ref, StepAction: s.Action})
-		start := time.Now()
-		result, err := e.execStep(ctx, t, call, secrets, depth)
-		ev := Event{Kind: StepSucceeded, Action: t.ID(), Depth: depth, Step: s.Ref, StepAction: s.Action, Duration: time.Since(start), StatusCode: statusCode(result)}
+		result, err := e.runCall(ctx, t, call, secrets, depth)
 		if err != nil {
-			serr := e.stepError(ctx, t, s, err)
-			ev.Kind, ev.Err = StepFailed, serr.msg
-			var status interface{ HTTPStatus() int }
-			if errors.As(err, &status) {
-				ev.StatusCode = status.HTTPStatus()
-			}
-			e.emit(ev)
-			return nil, serr
+			return nil, err
 		}
-		e.emit(ev)
 		plan.Done(result)
 	}
 	v, err := plan.Result()
@@ -263,6 +251,28 @@ func (e *engine) runTemplate(ctx context.Context, t *template.Template, inputs *
 		return nil, err
 	}
 	return v, nil
+}
+
+// runCall runs one step of t with its evaluated args, between the
+// events that show its progress; its error is a *StepError.
+func (e *engine) runCall(ctx context.Context, t *template.Template, call *Call, secrets *secretSet, depth int) (any, error) {
+	s := call.Step
+	e.emit(Event{Kind: StepStarted, Action: t.ID(), Depth: depth, Step: s.Ref, StepAction: s.Action})
+	start := time.Now()
+	result, err := e.execStep(ctx, t, call, secrets, depth)
+	ev := Event{Kind: StepSucceeded, Action: t.ID(), Depth: depth, Step: s.Ref, StepAction: s.Action, Duration: time.Since(start), StatusCode: statusCode(result)}
+	if err != nil {
+		serr := e.stepError(ctx, t, s, err)
+		ev.Kind, ev.Err = StepFailed, serr.msg
+		var status interface{ HTTPStatus() int }
+		if errors.As(err, &status) {
+			ev.StatusCode = status.HTTPStatus()
+		}
+		e.emit(ev)
+		return nil, serr
+	}
+	e.emit(ev)
+	return result, nil
 }
 
 func (e *engine) stepError(ctx context.Context, t *template.Template, s *template.Step, err error) *StepError {

@@ -101,6 +101,10 @@ CREATE TABLE run_steps (
 	updated_at             TEXT NOT NULL,
 	PRIMARY KEY (provider_id, grant_type, environment)
 ) STRICT, WITHOUT ROWID;`,
+
+	// 5: runs sent to Temporal workers: where ("HOST:PORT namespace NS");
+	// '' for a local run.
+	`ALTER TABLE runs ADD COLUMN temporal TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the file up to version target. It reads the version again

@@ -43,9 +43,15 @@ type RunRecord struct {
 	Result json.RawMessage
 	// Error is why the run failed, redacted.
 	Error string
-	// PID and Host are the process that ran it.
+	// PID and Host are the process that ran it, or that sent it to
+	// Temporal.
 	PID  int
 	Host string
+	// Temporal is where a run sent to Temporal workers runs ("HOST:PORT
+	// namespace NS"; its ID is its workflow id), "" for a local run. Such
+	// a run is never marked interrupted: it outlives the process that
+	// sent it.
+	Temporal string
 	// Steps are the run's steps in the order they started ([Store.GetRun]
 	// only).
 	Steps []history.Step
@@ -108,9 +114,9 @@ func jsonOr(b json.RawMessage, def string) string {
 // RunStarted records a run as running in this process. It implements
 // [history.Recorder].
 func (s *Store) RunStarted(ctx context.Context, run *history.Run) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO runs (id, action, source, status, started_at, inputs, pid, host)
-VALUES (?, ?, ?, 'running', ?, ?, ?, ?)`,
-		run.ID, run.Action, run.Source, formatTime(run.StartedAt), jsonOr(run.Inputs, "{}"), os.Getpid(), thisHost())
+	_, err := s.db.ExecContext(ctx, `INSERT INTO runs (id, action, source, status, started_at, inputs, pid, host, temporal)
+VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
+		run.ID, run.Action, run.Source, formatTime(run.StartedAt), jsonOr(run.Inputs, "{}"), os.Getpid(), thisHost(), run.Temporal)
 	if err != nil {
 		return fmt.Errorf("recording run %s: %w", run.ID, err)
 	}
@@ -185,7 +191,7 @@ func (s *Store) inTx(ctx context.Context, f func(*sql.Tx) error) error {
 // markInterrupted marks as interrupted the runs left running by processes
 // of this host that no longer exist, and their running steps.
 func (s *Store) markInterrupted(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, pid FROM runs WHERE status = 'running' AND host = ?`, thisHost())
+	rows, err := s.db.QueryContext(ctx, `SELECT id, pid FROM runs WHERE status = 'running' AND host = ? AND temporal = ''`, thisHost())
 	if err != nil {
 		return err
 	}
@@ -238,14 +244,14 @@ func processAlive(pid int) bool {
 	return err == nil || !(errors.Is(err, os.ErrProcessDone) || errors.Is(err, syscall.ESRCH))
 }
 
-const runColumns = `id, action, source, status, started_at, ended_at, inputs, result, error, pid, host`
+const runColumns = `id, action, source, status, started_at, ended_at, inputs, result, error, pid, host, temporal`
 
 func scanRun(sc interface{ Scan(...any) error }) (*RunRecord, error) {
 	var r RunRecord
 	var status, started string
 	var ended, result sql.NullString
 	var inputs string
-	if err := sc.Scan(&r.ID, &r.Action, &r.Source, &status, &started, &ended, &inputs, &result, &r.Error, &r.PID, &r.Host); err != nil {
+	if err := sc.Scan(&r.ID, &r.Action, &r.Source, &status, &started, &ended, &inputs, &result, &r.Error, &r.PID, &r.Host, &r.Temporal); err != nil {
 		return nil, err
 	}
 	r.Status = history.Status(status)

@@ -87,6 +87,9 @@ Environment:
                           the key file
   ACTUATE_REFRESH_MARGIN  how long before expiry OAuth tokens are refreshed
                           (default 5m)
+  TEMPORAL_ADDRESS        the Temporal frontend of worker and runs cancel
+                          (default 127.0.0.1:7233)
+  TEMPORAL_NAMESPACE      the Temporal namespace (default "default")
 `
 
 func run(ctx context.Context, args []string, e *env) int {

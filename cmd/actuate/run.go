@@ -1,10 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,7 +29,9 @@ func init() {
               [--var NAME.KEY=VALUE]... [--vars-file FILE] [--env ENV]
               [--dry-run] [--show-secrets] [--quiet] [--log-format text|json]
               [--no-history] [--record CASSETTE | --replay CASSETTE]
-              [--python-sandbox on|off] [--python-cpu TIME] [--python-memory SIZE]`,
+              [--python-sandbox on|off] [--python-cpu TIME] [--python-memory SIZE]
+              [--temporal HOST:PORT [--namespace NS] [--task-queue Q]
+               [--detach] [--step-timeout DURATION]]`,
 		help: `Runs a template file, or an action by name (a template from the registry
 folders, or a built-in action such as core.http_request), and prints its
 result as JSON on standard output, and nothing else there. Progress, one
@@ -87,6 +88,20 @@ Replayed runs are not recorded in the run history.
 ` + pythonHelp + ` A dry run runs Python steps too, except
 those that set allow_network.
 
+Temporal: --temporal HOST:PORT sends the run to "actuate worker" processes
+through Temporal (namespace --namespace, default $TEMPORAL_NAMESPACE or
+"default"; task queue --task-queue, default "actuate") and waits for it: the
+result, the errors and the exit status are those of a local run. The
+template and the templates it calls travel with the run, encrypted with a
+key derived from the store's key, which clients and workers must share
+(ACTUATE_ENCRYPTION_KEY or the same key file). Secrets never travel: the
+workers read them from their own store, so --secret, --secrets-file,
+--show-secrets, --env, --dry-run, --record and --replay are refused;
+--var and --vars-file travel with the run. --step-timeout bounds each step
+(default 10m). --detach prints the run's workflow id and returns at once;
+"actuate runs show ID --temporal HOST:PORT" shows it later, and "actuate
+runs cancel ID" cancels it. Ctrl-C while waiting cancels the run.
+
 Exit status: 0 success, 1 the run failed, 2 bad usage, template or input,
 130 interrupted.
 `,
@@ -105,6 +120,7 @@ type runFlags struct {
 	env                        string
 	record, replay             string
 	python                     pythonFlags
+	pythonSet                  bool // a --python-* flag was given
 }
 
 func runRun(ctx context.Context, e *env, args []string) int {
@@ -127,10 +143,12 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.record, "record", "", "run live and record the HTTP interactions, secrets scrubbed, in a cassette `file`")
 	fs.StringVar(&f.replay, "replay", "", "run with no network, answering HTTP requests from a cassette `file`")
 	f.python.register(fs, e)
+	tf := addTemporalFlags(fs, true)
 	rest, code := parseFlags(c, e, fs, args)
 	if code >= 0 {
 		return code
 	}
+	fs.Visit(func(fl *flag.Flag) { f.pythonSet = f.pythonSet || strings.HasPrefix(fl.Name, "python-") })
 	if len(rest) != 1 {
 		e.errorf("run: name one action or template file, e.g. actuate run testdata/templates/github/list_repos.yml; run \"actuate run --help\" for usage")
 		return exitUsage
@@ -185,6 +203,9 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		e.errorf("run: %v", err)
 		return exitUsage
+	}
+	if tf.address != "" || tf.detach {
+		return runTemporal(ctx, e, &f, tf, target, tpl, templates, inputs)
 	}
 	secrets, err := collectSecrets(&f)
 	if err != nil {
@@ -254,13 +275,7 @@ func runRun(ctx context.Context, e *env, args []string) int {
 		e.errorf("run: the result cannot be written as JSON: %v", err)
 		return exitFailed
 	}
-	var pretty bytes.Buffer
-	if json.Indent(&pretty, text, "", "  ") != nil {
-		pretty.Reset()
-		pretty.Write(text)
-	}
-	pretty.WriteByte('\n')
-	_, _ = e.stdout.Write(pretty.Bytes())
+	writeResultJSON(e, text)
 	return exitOK
 }
 

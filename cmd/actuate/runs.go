@@ -18,11 +18,11 @@ import (
 func init() {
 	commands = append(commands, &command{
 		name:    "runs",
-		summary: "list and show recorded runs, prune old ones",
+		summary: "list and show recorded runs, prune old ones, cancel Temporal ones",
 		usage: `  actuate runs list [--json] [--limit N] [--action NAME] [--status STATUS]
-  actuate runs show ID [--json]
+  actuate runs show ID [--json] [--temporal HOST:PORT [--namespace NS]]
   actuate runs prune --older-than DURATION
-  actuate runs cancel ID`,
+  actuate runs cancel ID [--temporal HOST:PORT] [--namespace NS]`,
 		help: `Shows the history of runs. When the store exists (it is created by
 "actuate secrets set" or "actuate vars set"; "actuate run" never creates
 it), every "actuate run" is recorded in it, unless given --no-history or
@@ -45,8 +45,17 @@ JSON. ID may be the start of a run id, if only one run has it.
 prune deletes the runs that started longer ago than DURATION (Go
 durations such as 12h, or days: 30d), except runs still running.
 
-cancel is for runs sent to Temporal workers ("actuate run --temporal"),
-which are not supported yet; a local run is cancelled with Ctrl-C.
+Runs sent to Temporal workers ("actuate run --temporal") are recorded
+too, with their workflow id as their id, and show beside local ones; show
+asks Temporal how a run recorded as running is doing and records the
+outcome. show --temporal HOST:PORT shows any run of Temporal by its
+workflow id, recorded here or not: its action, inputs, status, and result
+or error once it has ended.
+
+cancel cancels a run sent to Temporal workers: its step in flight is
+cancelled and the run ends as cancelled. --temporal defaults to
+$TEMPORAL_ADDRESS, else 127.0.0.1:7233, and --namespace to
+$TEMPORAL_NAMESPACE, else "default". A local run is cancelled with Ctrl-C.
 
 Exit status: 0 success, 1 no such run or the store failed, 2 bad usage or
 a store that cannot be opened.
@@ -72,6 +81,7 @@ func runRuns(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.action, "action", "", "list: only the runs of the action `NAME`")
 	fs.StringVar(&f.status, "status", "", "list: only the runs in `STATUS` (running, succeeded, failed, cancelled, interrupted)")
 	fs.StringVar(&f.olderThan, "older-than", "", "prune: delete the runs that started more than `DURATION` ago (e.g. 30d, 12h)")
+	tf := addTemporalFlags(fs, false)
 	rest, code := parseFlags(c, e, fs, args)
 	if code >= 0 {
 		return code
@@ -95,9 +105,9 @@ func runRuns(ctx context.Context, e *env, args []string) int {
 			err = fmt.Errorf("runs list: --limit must be 0 or more")
 		}
 	case "show", "cancel":
-		allowed := []string{"json"}
+		allowed := []string{"json", "temporal", "namespace"}
 		if sub == "cancel" {
-			allowed = nil
+			allowed = []string{"temporal", "namespace"}
 		}
 		err = checkFlags(c, fs, sub, allowed...)
 		if err == nil && len(rest) != 1 {
@@ -121,8 +131,7 @@ func runRuns(ctx context.Context, e *env, args []string) int {
 	}
 	switch sub {
 	case "cancel":
-		e.errorf("runs cancel: cancelling applies to runs sent to Temporal workers (actuate run --temporal), which are not supported yet; stop a local run with Ctrl-C")
-		return exitUsage
+		return cancelTemporalRun(ctx, e, tf, rest[0])
 	case "prune":
 		age, err := parseAge(f.olderThan)
 		if err != nil {
@@ -131,6 +140,9 @@ func runRuns(ctx context.Context, e *env, args []string) int {
 		}
 		return pruneRuns(ctx, e, age, f.olderThan)
 	case "show":
+		if tf.address != "" {
+			return showTemporalRun(ctx, e, tf, rest[0], f.json)
+		}
 		return showRun(ctx, e, rest[0], f.json)
 	}
 	return listRuns(ctx, e, &f)
@@ -194,6 +206,7 @@ type runJSON struct {
 	Error      string          `json:"error,omitempty"`
 	PID        int             `json:"pid,omitempty"`
 	Host       string          `json:"host,omitempty"`
+	Temporal   string          `json:"temporal,omitempty"`
 	Steps      []stepJSON      `json:"steps,omitempty"`
 }
 
@@ -229,7 +242,7 @@ func durationMS(start, end time.Time) *int64 {
 func toRunJSON(r *secrets.RunRecord) runJSON {
 	out := runJSON{ID: r.ID, Action: r.Action, Source: r.Source, Status: string(r.Status),
 		StartedAt: jsonTime(r.StartedAt), EndedAt: jsonTime(r.EndedAt), DurationMS: durationMS(r.StartedAt, r.EndedAt),
-		Inputs: r.Inputs, Result: r.Result, Error: r.Error, PID: r.PID, Host: r.Host}
+		Inputs: r.Inputs, Result: r.Result, Error: r.Error, PID: r.PID, Host: r.Host, Temporal: r.Temporal}
 	for _, s := range r.Steps {
 		out.Steps = append(out.Steps, stepJSON{Position: s.Position, Depth: s.Depth, Template: s.Template, Ref: s.Ref,
 			Action: s.Action, Status: string(s.Status), StartedAt: jsonTime(s.StartedAt), EndedAt: jsonTime(s.EndedAt),
@@ -306,6 +319,14 @@ func showRun(ctx context.Context, e *env, id string, asJSON bool) int {
 	if err != nil {
 		return storeCode(e, "runs show", err)
 	}
+	if r.Temporal != "" && r.Status == history.Running {
+		r = refreshTemporalRun(ctx, e, st, r)
+	}
+	return printRun(e, r, asJSON)
+}
+
+// printRun prints a run record as runs show does.
+func printRun(e *env, r *secrets.RunRecord, asJSON bool) int {
 	if asJSON {
 		writeJSON(e.stdout, toRunJSON(r))
 		return exitOK
@@ -321,7 +342,11 @@ func showRun(ctx context.Context, e *env, id string, asJSON bool) int {
 	fmt.Fprintf(tw, "started:\t%s\n", showTime(r.StartedAt))
 	fmt.Fprintf(tw, "ended:\t%s\n", showTime(r.EndedAt))
 	fmt.Fprintf(tw, "duration:\t%s\n", showDuration(r.StartedAt, r.EndedAt))
-	fmt.Fprintf(tw, "process:\t%d on %s\n", r.PID, r.Host)
+	if r.Temporal != "" {
+		fmt.Fprintf(tw, "on:\tTemporal %s, workflow %s\n", r.Temporal, r.ID)
+	} else {
+		fmt.Fprintf(tw, "process:\t%d on %s\n", r.PID, r.Host)
+	}
 	_ = tw.Flush()
 	if r.Error != "" {
 		fmt.Fprintf(w, "error:    %s\n", strings.ReplaceAll(strings.TrimRight(r.Error, "\n"), "\n", "\n          "))

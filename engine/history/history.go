@@ -61,6 +61,10 @@ type Run struct {
 	Inputs json.RawMessage
 	// StartedAt is when the run started.
 	StartedAt time.Time
+	// Temporal is where a run sent to Temporal workers runs, as
+	// "HOST:PORT namespace NS" (its ID is its workflow id); "" for a run
+	// of this process.
+	Temporal string
 }
 
 // Step is a step of a run: reported when it starts (Status [Running],

@@ -1,0 +1,263 @@
+package temporal
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/actuatehq/actuate/actions"
+	"github.com/actuatehq/actuate/engine"
+	"github.com/actuatehq/actuate/expr/value"
+	"github.com/actuatehq/actuate/template"
+)
+
+// Activities runs the steps of runs on a worker. Its fields are the
+// worker's own: its templates, its secrets (its store) and its variables.
+// An Activities is safe for concurrent use once set up.
+type Activities struct {
+	// Templates are the worker's templates (--registry), for runs that
+	// name a template they do not carry; may be nil.
+	Templates *template.Registry
+	// Actions resolves Go actions; nil means [actions.Default].
+	Actions *actions.Registry
+	// Secrets is the worker's secret source, its store; nil means none.
+	Secrets engine.SecretSource
+	// Vars returns the worker's variables, read before each step; nil
+	// means none.
+	Vars func(ctx context.Context) (*value.Map, error)
+	// Transport sends HTTP requests; nil means [engine.DefaultTransport].
+	Transport http.RoundTripper
+	// Logger receives the steps' log records, secrets masked; nil
+	// discards them.
+	Logger *slog.Logger
+	// Events receives the steps' progress, secrets masked; may be nil.
+	Events func(engine.Event)
+
+	cache sync.Map // hash of a run's sources → *template.Registry
+}
+
+// Step runs one step of a run: the [StepActivity] activity.
+func (a *Activities) Step(ctx context.Context, in StepInput) (*StepOutput, error) {
+	info := activity.GetInfo(ctx)
+	stop := heartbeat(ctx)
+	defer stop()
+
+	reg, err := a.registry(in.Run.Templates)
+	if err != nil {
+		return nil, failure(err)
+	}
+	inputs, err := parseObject(in.Run.Inputs, "inputs")
+	if err != nil {
+		return nil, failure(err)
+	}
+	vars := value.NewMap(0)
+	if a.Vars != nil {
+		if vars, err = a.Vars(ctx); err != nil {
+			return nil, failure(fmt.Errorf("reading the worker's variables: %w", err))
+		}
+	}
+	if len(in.Run.Vars) > 0 {
+		over, err := parseObject(in.Run.Vars, "vars")
+		if err != nil {
+			return nil, failure(err)
+		}
+		over.Range(func(k string, v any) bool { vars.Set(k, v); return true })
+	}
+	results := make([]any, len(in.Results))
+	for i, r := range in.Results {
+		if results[i], err = value.ParseJSON(r); err != nil {
+			return nil, failure(fmt.Errorf("the result of step %d is not JSON: %w", i+1, err))
+		}
+	}
+	req := engine.StepRequest{Action: in.Run.Action, Inputs: inputs, Results: results, Index: in.Index, Returns: in.Returns}
+	if t, ok := reg.Lookup(in.Run.Action); ok {
+		req.Template = t
+	}
+	attempt := info.Attempt
+	req.Check = func(c *engine.StepCall) error {
+		if attempt <= 1 {
+			return nil
+		}
+		if c.Retries != nil && int(attempt)-1 <= *c.Retries {
+			return nil
+		}
+		if c.Retries == nil && c.Idempotent() {
+			return nil
+		}
+		return &notRetriedError{call: c, attempt: int(attempt)}
+	}
+	timeout := in.Run.StepTimeout
+	if timeout <= 0 {
+		timeout = DefaultStepTimeout
+	}
+	sctx, cancel := context.WithTimeoutCause(ctx, timeout, &stepTimeoutError{timeout})
+	defer cancel()
+	out, err := engine.RunStep(sctx, req, engine.Options{
+		Templates: reg,
+		Actions:   a.Actions,
+		Secrets:   a.Secrets,
+		Vars:      vars,
+		Transport: a.Transport,
+		Logger:    a.Logger,
+		Events:    a.Events,
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			// Cancelled: Temporal reports the cancellation itself.
+			return nil, ctx.Err()
+		}
+		return nil, failure(err)
+	}
+	res := &StepOutput{}
+	if res.Result, err = marshal(out.Result); err != nil {
+		return nil, failure(err)
+	}
+	if in.Returns {
+		if res.Returns, err = marshal(out.Returns); err != nil {
+			return nil, failure(err)
+		}
+	}
+	return res, nil
+}
+
+// heartbeat records a heartbeat every second from one second on, so that
+// a lost worker is noticed and a cancellation reaches the step; steps
+// quicker than that send none. The returned func stops it.
+func heartbeat(ctx context.Context) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+// registry returns the templates of a run: those it carries, then the
+// worker's for any name they do not define. Parsed templates are kept,
+// keyed by the hash of the sources.
+func (a *Activities) registry(srcs []Source) (*template.Registry, error) {
+	h := sha256.New()
+	for _, s := range srcs {
+		fmt.Fprintf(h, "%d:%s%d:%s", len(s.File), s.File, len(s.Text), s.Text)
+	}
+	key := string(h.Sum(nil))
+	if r, ok := a.cache.Load(key); ok {
+		return r.(*template.Registry), nil
+	}
+	reg, err := parseSources(srcs)
+	if err != nil {
+		return nil, err
+	}
+	if a.Templates != nil {
+		for _, t := range a.Templates.Templates() {
+			if _, ok := reg.Lookup(t.ID()); !ok {
+				_ = reg.Add(t) // cannot fail: the name is free
+			}
+		}
+	}
+	a.cache.Store(key, reg)
+	return reg, nil
+}
+
+func parseObject(data json.RawMessage, what string) (*value.Map, error) {
+	if len(data) == 0 {
+		return value.NewMap(0), nil
+	}
+	v, err := value.ParseJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("the run's %s are not JSON: %w", what, err)
+	}
+	m, ok := v.(*value.Map)
+	if !ok {
+		return nil, fmt.Errorf("the run's %s are not a JSON object", what)
+	}
+	return m, nil
+}
+
+// marshal returns v as JSON; a value with no JSON form becomes its text.
+func marshal(v any) (json.RawMessage, error) {
+	b, err := value.MarshalJSON(v)
+	if err != nil {
+		if b, err = value.MarshalJSON(value.Str(v)); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// notRetriedError refuses to run a step again after a lost attempt.
+type notRetriedError struct {
+	call    *engine.StepCall
+	attempt int
+}
+
+func (e *notRetriedError) Error() string {
+	what := e.call.Action
+	if e.call.Method != "" {
+		what = e.call.Method + " (" + e.call.Action + ")"
+	}
+	if e.call.Retries != nil {
+		return fmt.Sprintf("its worker was lost during attempt %d and the step's retries: %d are used up", e.attempt-1, *e.call.Retries)
+	}
+	return fmt.Sprintf("its worker was lost during attempt %d, which may have had its effect, and %s is not run again: it is not idempotent; set retries: N on the step to allow it", e.attempt-1, what)
+}
+
+// stepTimeoutError is the cause of a step's deadline.
+type stepTimeoutError struct{ d time.Duration }
+
+func (e *stepTimeoutError) Error() string {
+	return fmt.Sprintf("the step timed out after %s (the run's step timeout)", e.d)
+}
+
+// failure turns an error of a step into a non-retryable application error
+// whose type tells its kind: a failed step is not run again by Temporal
+// (its action retried what it may), and the client maps the type to an
+// exit code.
+func failure(err error) error {
+	return temporal.NewNonRetryableApplicationError(err.Error(), errorType(err), nil)
+}
+
+// errorType names the kind of err, one of the Err constants.
+func errorType(err error) string {
+	var (
+		input    *template.InputError
+		missing  *engine.MissingSecretsError
+		notFound *engine.NotFoundError
+		diags    template.Diagnostics
+		tplErr   *templateError
+		notRetry *notRetriedError
+	)
+	switch {
+	case errors.As(err, &notRetry):
+		return ErrNotRetried
+	case errors.As(err, &input):
+		return ErrInput
+	case errors.As(err, &missing):
+		return ErrMissingSecrets
+	case errors.As(err, &notFound):
+		return ErrNotFound
+	case errors.As(err, &diags), errors.As(err, &tplErr):
+		return ErrTemplate
+	}
+	return ErrStep
+}

@@ -1,0 +1,345 @@
+package temporal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/actuatehq/actuate/engine/history"
+	"github.com/actuatehq/actuate/expr/value"
+	"github.com/actuatehq/actuate/template"
+)
+
+// DefaultAddress is the Temporal frontend used when none is given, as
+// the Temporal CLI defaults to.
+const DefaultAddress = "127.0.0.1:7233"
+
+// Options say how to reach Temporal.
+type Options struct {
+	// Address is the frontend's HOST:PORT.
+	Address string
+	// Namespace is the Temporal namespace; "" means "default".
+	Namespace string
+	// Codec encrypts the payloads; it is required, so that nothing
+	// travels in plaintext.
+	Codec *Codec
+	// Logger receives the SDK's log records; nil discards them.
+	Logger *slog.Logger
+}
+
+// Dial connects to Temporal, failing within a few seconds with a message
+// that says how to start a server when none answers.
+func Dial(ctx context.Context, o Options) (client.Client, error) {
+	if o.Codec == nil {
+		return nil, errors.New("temporal: no payload codec: runs must not travel in plaintext")
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:         o.Address,
+		Namespace:        o.Namespace,
+		DataConverter:    o.Codec.DataConverter(),
+		FailureConverter: o.Codec.FailureConverter(),
+		Logger:           sdklog.NewStructuredLogger(logger),
+	})
+	if err != nil {
+		return nil, &UnreachableError{Address: o.Address, Err: err}
+	}
+	return c, nil
+}
+
+// UnreachableError is a Temporal frontend that did not answer.
+type UnreachableError struct {
+	Address string
+	Err     error
+}
+
+// Error describes the failure; the text is shown to users.
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("cannot reach Temporal at %s: %v; check the address (--temporal or TEMPORAL_ADDRESS), or start a local server with \"temporal server start-dev\"", e.Address, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// NewRunInput builds the input of a run of action: the template t (nil for
+// a Go action) with the templates of reg its steps call, directly or not,
+// and the inputs and variable overrides (either may be nil).
+func NewRunInput(action string, t *template.Template, reg *template.Registry, inputs, vars *value.Map) (RunInput, error) {
+	in := RunInput{Action: action}
+	if t != nil {
+		in.Action = t.ID()
+		seen := map[string]bool{}
+		var walk func(t *template.Template) error
+		walk = func(t *template.Template) error {
+			if seen[t.ID()] {
+				return nil
+			}
+			seen[t.ID()] = true
+			text, err := os.ReadFile(t.File)
+			if err != nil {
+				return fmt.Errorf("reading template %s again to send it: %w", t.ID(), err)
+			}
+			in.Templates = append(in.Templates, Source{File: t.File, Text: string(text)})
+			for _, s := range t.Steps {
+				if reg == nil {
+					continue
+				}
+				if child, ok := reg.Lookup(s.Action); ok {
+					if err := walk(child); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}
+		if err := walk(t); err != nil {
+			return RunInput{}, err
+		}
+	}
+	var err error
+	if inputs == nil {
+		inputs = value.NewMap(0)
+	}
+	if in.Inputs, err = value.MarshalJSON(inputs); err != nil {
+		return RunInput{}, fmt.Errorf("the inputs have no JSON form: %w", err)
+	}
+	if vars != nil && vars.Len() > 0 {
+		if in.Vars, err = value.MarshalJSON(vars); err != nil {
+			return RunInput{}, fmt.Errorf("the variables have no JSON form: %w", err)
+		}
+	}
+	return in, nil
+}
+
+// Start submits a run as the workflow id on task queue. The id must be new.
+func Start(ctx context.Context, c client.Client, queue, id string, in RunInput) error {
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                queue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+	}, WorkflowName, in)
+	if err != nil {
+		return fmt.Errorf("submitting the run to Temporal: %w", err)
+	}
+	return nil
+}
+
+// Wait waits for the run id to end and returns its result (masked JSON),
+// or its error: a *RunError for a run that failed, an error wrapping
+// context.Canceled for a cancelled one.
+func Wait(ctx context.Context, c client.Client, id string) (json.RawMessage, error) {
+	var out json.RawMessage
+	err := c.GetWorkflow(ctx, id, "").Get(ctx, &out)
+	if err != nil {
+		return nil, runError(err)
+	}
+	return out, nil
+}
+
+// RunError is a run that failed on the workers.
+type RunError struct {
+	// Type is one of the Err constants (ErrInput, ErrStep…), or
+	// "Terminated" or "TimedOut".
+	Type string
+	// Message says why, secrets masked.
+	Message string
+}
+
+// Error returns the message.
+func (e *RunError) Error() string { return e.Message }
+
+// Usage reports whether the run failed for a reason that is the caller's
+// (bad inputs, a missing secret, no such action, a bad template), which
+// the command line reports with exit status 2.
+func (e *RunError) Usage() bool {
+	switch e.Type {
+	case ErrInput, ErrMissingSecrets, ErrNotFound, ErrTemplate:
+		return true
+	}
+	return false
+}
+
+// cancelledError is a run cancelled on the workers.
+type cancelledError struct{}
+
+func (cancelledError) Error() string { return "run cancelled" }
+func (cancelledError) Is(target error) bool {
+	return target == context.Canceled
+}
+
+// runError turns a workflow's error into a *RunError, a cancellation, or
+// (a problem reaching Temporal) itself.
+func runError(err error) error {
+	var (
+		canceled   *temporal.CanceledError
+		app        *temporal.ApplicationError
+		terminated *temporal.TerminatedError
+		timeout    *temporal.TimeoutError
+		notFound   *serviceerror.NotFound
+	)
+	switch {
+	case errors.As(err, &canceled):
+		return cancelledError{}
+	case errors.As(err, &app):
+		return &RunError{Type: app.Type(), Message: app.Message()}
+	case errors.As(err, &terminated):
+		return &RunError{Type: "Terminated", Message: "the run was terminated (temporal workflow terminate)"}
+	case errors.As(err, &timeout):
+		return &RunError{Type: "TimedOut", Message: "the run timed out: " + timeout.Error()}
+	case errors.As(err, &notFound):
+		return &NoRunError{}
+	}
+	return err
+}
+
+// NoRunError is a workflow id Temporal does not know.
+type NoRunError struct{ ID string }
+
+// Error describes the failure; the text is shown to users.
+func (e *NoRunError) Error() string {
+	if e.ID == "" {
+		return "no such run on Temporal"
+	}
+	return fmt.Sprintf("no run %s on Temporal (in this namespace)", e.ID)
+}
+
+// Status is a run as Temporal knows it.
+type Status struct {
+	ID     string
+	Status history.Status
+	// StartedAt and EndedAt bound the run; EndedAt is zero while it
+	// runs.
+	StartedAt, EndedAt time.Time
+	// Result is the run's result, masked JSON, when it succeeded; Err why
+	// it failed or was cancelled.
+	Result json.RawMessage
+	Err    error
+}
+
+// Describe returns the status of the run id, with its result or error
+// once it has ended.
+func Describe(ctx context.Context, c client.Client, id string) (*Status, error) {
+	d, err := c.DescribeWorkflow(ctx, id, "")
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return nil, &NoRunError{ID: id}
+		}
+		return nil, err
+	}
+	st := &Status{ID: id, StartedAt: d.WorkflowStartTime}
+	if d.WorkflowCloseTime != nil {
+		st.EndedAt = *d.WorkflowCloseTime
+	}
+	switch d.Status {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		st.Status = history.Running
+		return st, nil
+	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		st.Status = history.Succeeded
+	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
+		st.Status = history.Cancelled
+	default:
+		st.Status = history.Failed
+	}
+	st.Result, st.Err = Wait(ctx, c, id)
+	return st, nil
+}
+
+// Cancel asks Temporal to cancel the run id; the step in flight is
+// cancelled and the run ends as cancelled.
+func Cancel(ctx context.Context, c client.Client, id string) error {
+	if err := c.CancelWorkflow(ctx, id, ""); err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return &NoRunError{ID: id}
+		}
+		return fmt.Errorf("cancelling run %s: %w", id, err)
+	}
+	return nil
+}
+
+// Inspect reads the history of the run id, decrypting it with codec: the
+// input the run was submitted with, and its steps as they went (masked, as
+// the workers returned them).
+func Inspect(ctx context.Context, c client.Client, codec *Codec, id string) (*RunInput, []history.Step, error) {
+	dc := codec.DataConverter()
+	fc := codec.FailureConverter()
+	it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var in *RunInput
+	var steps []history.Step
+	var outlined []outlineStep
+	bySchedule := map[int64]int{} // scheduled event id → index in steps
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			return nil, nil, runError(err)
+		}
+		at := ev.GetEventTime().AsTime()
+		step := func(scheduled int64) *history.Step {
+			if i, ok := bySchedule[scheduled]; ok {
+				return &steps[i]
+			}
+			return &history.Step{} // not ours: discarded
+		}
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+			in = &RunInput{}
+			if err := dc.FromPayloads(ev.GetWorkflowExecutionStartedEventAttributes().GetInput(), in); err != nil {
+				return nil, nil, fmt.Errorf("run %s: reading its input: %w", id, err)
+			}
+			outlined, _ = outline(*in)
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+			var sin StepInput
+			if err := dc.FromPayloads(ev.GetActivityTaskScheduledEventAttributes().GetInput(), &sin); err != nil {
+				return nil, nil, fmt.Errorf("run %s: reading a step's input: %w", id, err)
+			}
+			s := history.Step{RunID: id, Position: sin.Index + 1, Status: history.Running, StartedAt: at}
+			if sin.Index < len(outlined) {
+				s.Ref, s.Action, s.Template = outlined[sin.Index].Ref, outlined[sin.Index].Action, in.Action
+			}
+			bySchedule[ev.GetEventId()] = len(steps)
+			steps = append(steps, s)
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+			s := step(ev.GetActivityTaskCompletedEventAttributes().GetScheduledEventId())
+			s.Status, s.EndedAt = history.Succeeded, at
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+			a := ev.GetActivityTaskFailedEventAttributes()
+			s := step(a.GetScheduledEventId())
+			s.Status, s.EndedAt = history.Failed, at
+			if err := fc.FailureToError(a.GetFailure()); err != nil {
+				s.Error = err.Error()
+				var app *temporal.ApplicationError
+				if errors.As(err, &app) {
+					s.Error = app.Message()
+				}
+			}
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
+			s := step(ev.GetActivityTaskTimedOutEventAttributes().GetScheduledEventId())
+			s.Status, s.EndedAt, s.Error = history.Failed, at, "timed out"
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
+			s := step(ev.GetActivityTaskCanceledEventAttributes().GetScheduledEventId())
+			s.Status, s.EndedAt = history.Cancelled, at
+		}
+	}
+	if in == nil {
+		return nil, nil, &NoRunError{ID: id}
+	}
+	return in, steps, nil
+}

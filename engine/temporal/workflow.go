@@ -1,0 +1,219 @@
+package temporal
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/actuatehq/actuate/template"
+)
+
+// Names under which workers register the workflow and the activity.
+const (
+	WorkflowName = "actuate.run"
+	StepActivity = "actuate.step"
+)
+
+// DefaultTaskQueue is the task queue workers poll and clients submit to
+// when none is given.
+const DefaultTaskQueue = "actuate"
+
+// DefaultStepTimeout bounds one step when the run does not say.
+const DefaultStepTimeout = 10 * time.Minute
+
+// HeartbeatTimeout is how long a step's activity may go without a
+// heartbeat before Temporal considers its worker lost.
+const HeartbeatTimeout = 10 * time.Second
+
+// defaultStepAttempts is how many times a step that may be run again
+// (see [engine.StepCall.Idempotent]) is attempted when its worker is lost:
+// once and 3 retries, as an idempotent HTTP request is retried locally.
+const defaultStepAttempts = 4
+
+// Source is a template file's text.
+type Source struct {
+	File string `json:"file"`
+	Text string `json:"text"`
+}
+
+// RunInput is a run submitted to the workers: the workflow's input.
+type RunInput struct {
+	// Action is the action run: a template's action name, or a Go
+	// action's name when Templates holds no template of that name.
+	Action string `json:"action"`
+	// Templates are the template run and every template its steps call,
+	// directly or not. Templates the workers load themselves (their
+	// --registry) fill in for any missing.
+	Templates []Source `json:"templates,omitempty"`
+	// Inputs is the run's inputs, a JSON object.
+	Inputs json.RawMessage `json:"inputs"`
+	// Vars, a JSON object name → key → value, replaces the workers'
+	// variables of the same name for this run.
+	Vars json.RawMessage `json:"vars,omitempty"`
+	// StepTimeout bounds each step; 0 means [DefaultStepTimeout].
+	StepTimeout time.Duration `json:"step_timeout,omitempty"`
+}
+
+// StepInput is the input of the step activity.
+type StepInput struct {
+	Run RunInput `json:"run"`
+	// Index is the step to run; Results the results of the steps before
+	// it, as JSON.
+	Index   int               `json:"index"`
+	Results []json.RawMessage `json:"results"`
+	// Returns asks for the template's returns after the step.
+	Returns bool `json:"returns,omitempty"`
+}
+
+// StepOutput is the step activity's result, masked.
+type StepOutput struct {
+	Result  json.RawMessage `json:"result"`
+	Returns json.RawMessage `json:"returns,omitempty"`
+}
+
+// The types of the application errors runs fail with, which the client
+// maps back to exit codes.
+const (
+	// ErrInput: the inputs do not match the template's declarations.
+	ErrInput = "InputError"
+	// ErrMissingSecrets: required secrets are not in the workers' store.
+	ErrMissingSecrets = "MissingSecretsError"
+	// ErrNotFound: no template or action of that name.
+	ErrNotFound = "NotFoundError"
+	// ErrTemplate: a template that does not load.
+	ErrTemplate = "TemplateError"
+	// ErrStep: a step failed.
+	ErrStep = "StepError"
+	// ErrNotRetried: a step's attempt was lost with its worker and the
+	// step is not safe to run again.
+	ErrNotRetried = "NotRetriedError"
+)
+
+// Workflow runs one template (or Go action) with its steps as activities.
+// It returns the run's result, masked, as JSON.
+func Workflow(ctx workflow.Context, in RunInput) (json.RawMessage, error) {
+	steps, err := outline(in)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), errorType(err), nil)
+	}
+	timeout := in.StepTimeout
+	if timeout <= 0 {
+		timeout = DefaultStepTimeout
+	}
+	results := make([]json.RawMessage, 0, len(steps))
+	n := max(len(steps), 1) // a template without steps still evaluates returns
+	var out StepOutput
+	for i := range n {
+		attempts := int32(defaultStepAttempts)
+		if i < len(steps) && steps[i].Retries != nil {
+			attempts = int32(max(*steps[i].Retries, 0)) + 1
+		}
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: timeout + stepGrace,
+			HeartbeatTimeout:    HeartbeatTimeout,
+			WaitForCancellation: true,
+			RetryPolicy: &temporal.RetryPolicy{
+				InitialInterval:    time.Second,
+				BackoffCoefficient: 2,
+				MaximumInterval:    10 * time.Second,
+				MaximumAttempts:    attempts,
+			},
+		})
+		out = StepOutput{}
+		err := workflow.ExecuteActivity(actx, StepActivity, StepInput{Run: in, Index: i, Results: results, Returns: i == n-1}).Get(ctx, &out)
+		if err != nil {
+			return nil, stepFailure(steps, i, timeout, err)
+		}
+		results = append(results, out.Result)
+	}
+	return out.Returns, nil
+}
+
+// outlineStep is what the workflow needs of a step.
+type outlineStep struct {
+	Ref, Action string
+	Retries     *int
+}
+
+// outline returns the steps of the run: the template's, or the Go action
+// as the only step.
+func outline(in RunInput) ([]outlineStep, error) {
+	reg, err := parseSources(in.Templates)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := reg.Lookup(in.Action)
+	if !ok {
+		// A Go action, or a template the workers hold: the activity
+		// resolves it.
+		return []outlineStep{{Ref: in.Action, Action: in.Action}}, nil
+	}
+	steps := make([]outlineStep, len(t.Steps))
+	for i, s := range t.Steps {
+		steps[i] = outlineStep{Ref: s.Ref, Action: s.Action, Retries: s.Retries}
+	}
+	return steps, nil
+}
+
+// parseSources parses templates from their text; deterministic, so the
+// workflow may call it.
+func parseSources(srcs []Source) (*template.Registry, error) {
+	reg := template.NewRegistry()
+	for _, s := range srcs {
+		t, ds := template.Parse(s.File, []byte(s.Text))
+		if err := ds.Err(); err != nil {
+			return nil, &templateError{err}
+		}
+		if err := reg.Add(t); err != nil {
+			return nil, &templateError{err}
+		}
+	}
+	return reg, nil
+}
+
+type templateError struct{ err error }
+
+func (e *templateError) Error() string { return e.err.Error() }
+func (e *templateError) Unwrap() error { return e.err }
+
+// stepFailure is the workflow's error for step i's activity error: the
+// activity's own application error as it is (its type tells the client
+// the exit code), a timeout or a cancellation in words.
+func stepFailure(steps []outlineStep, i int, timeout time.Duration, err error) error {
+	var canceled *temporal.CanceledError
+	if errors.As(err, &canceled) {
+		return err
+	}
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.NonRetryable() {
+		return temporal.NewNonRetryableApplicationError(app.Message(), app.Type(), nil)
+	}
+	name := "step"
+	if i < len(steps) {
+		name = fmt.Sprintf("step %q (%s)", steps[i].Ref, steps[i].Action)
+	}
+	if app != nil {
+		// A retryable error, out of attempts.
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s failed: %s", name, app.Message()), ErrStep, nil)
+	}
+	var to *temporal.TimeoutError
+	if errors.As(err, &to) {
+		switch to.TimeoutType().String() {
+		case "StartToClose":
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s timed out after %s", name, timeout), ErrStep, nil)
+		case "Heartbeat":
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s lost its worker (no heartbeat for %s) and no attempt was left", name, HeartbeatTimeout), ErrStep, nil)
+		}
+	}
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s failed: %v", name, err), ErrStep, nil)
+}
+
+// stepGrace is how long past the step timeout Temporal waits before it
+// times a step's attempt out itself: the activity enforces the step
+// timeout, and says so; Temporal's timeout is the backstop for a worker
+// that hangs.
+const stepGrace = 30 * time.Second

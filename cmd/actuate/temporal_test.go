@@ -156,6 +156,14 @@ func TestTemporal(t *testing.T) {
 		if code != 0 || out != want || out != local || errText != "" {
 			t.Errorf("run --temporal: exit %d, stdout %q, stderr %q; want exit 0 and %q, as the local run printed", code, out, errText, want)
 		}
+		// A Python step runs on the worker as it runs here.
+		pyFile := filepath.Join(itTemplates, "ticket_summary.yml")
+		localPy, _, code := actuate("run", pyFile, "-i", "id=8", "--quiet")
+		out, errText, code = actuate("run", pyFile, "-i", "id=8", "--temporal", addr, "--task-queue", queue, "--quiet")
+		wantPy := "{\n  \"id\": 8,\n  \"words\": 2,\n  \"shout\": \"TICKET 8\"\n}\n"
+		if code != 0 || out != wantPy || out != localPy || errText != "" {
+			t.Errorf("run --temporal of a Python step: exit %d, stdout %q, stderr %q; want exit 0 and %q, as the local run printed %q", code, out, errText, wantPy, localPy)
+		}
 		_, errText, code = actuate("run", file, "-i", "id=seven", "--temporal", addr, "--task-queue", queue)
 		if wantErr := "actuate: invalid inputs for tools.tickets.get_ticket:\n  id: expected int, got 'seven' (str)\n"; code != 2 || errText != wantErr {
 			t.Errorf("bad input: exit %d, stderr %q; want exit 2 and %q", code, errText, wantErr)
@@ -229,6 +237,8 @@ func TestTemporal(t *testing.T) {
 		wantRows := []string{
 			"tools.tickets.slow cancelled " + addr + " namespace default",
 			"tools.tickets.get_ticket failed " + addr + " namespace default",
+			"tools.tickets.ticket_summary succeeded " + addr + " namespace default",
+			"tools.tickets.ticket_summary succeeded ",
 			"tools.tickets.get_ticket succeeded " + addr + " namespace default",
 			"tools.tickets.get_ticket succeeded ",
 		}

@@ -98,7 +98,7 @@ key derived from the store's key, which clients and workers must share
 workers read them from their own store, so --secret, --secrets-file,
 --show-secrets, --env, --dry-run, --record and --replay are refused;
 --var and --vars-file travel with the run. --step-timeout bounds each step
-(default 10m). --detach prints the run's workflow id and returns at once;
+(default 10m; a Python step whose own timeout_seconds is longer gets that). --detach prints the run's workflow id and returns at once;
 "actuate runs show ID --temporal HOST:PORT" shows it later, and "actuate
 runs cancel ID" cancels it. Ctrl-C while waiting cancels the run.
 

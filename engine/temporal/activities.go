@@ -99,6 +99,9 @@ func (a *Activities) Step(ctx context.Context, in StepInput) (*StepOutput, error
 	if timeout <= 0 {
 		timeout = DefaultStepTimeout
 	}
+	if req.Template != nil && in.Index < len(req.Template.Steps) {
+		timeout = max(timeout, ownTimeout(req.Template.Steps[in.Index]))
+	}
 	sctx, cancel := context.WithTimeoutCause(ctx, timeout, &stepTimeoutError{timeout})
 	defer cancel()
 	out, err := engine.RunStep(sctx, req, engine.Options{

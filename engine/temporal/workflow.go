@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/actuatehq/actuate/actions/pyscript"
 	"github.com/actuatehq/actuate/template"
 )
 
@@ -100,9 +101,9 @@ func Workflow(ctx workflow.Context, in RunInput) (json.RawMessage, error) {
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), errorType(err), nil)
 	}
-	timeout := in.StepTimeout
-	if timeout <= 0 {
-		timeout = DefaultStepTimeout
+	runTimeout := in.StepTimeout
+	if runTimeout <= 0 {
+		runTimeout = DefaultStepTimeout
 	}
 	results := make([]json.RawMessage, 0, len(steps))
 	n := max(len(steps), 1) // a template without steps still evaluates returns
@@ -111,6 +112,10 @@ func Workflow(ctx workflow.Context, in RunInput) (json.RawMessage, error) {
 		attempts := int32(defaultStepAttempts)
 		if i < len(steps) && steps[i].Retries != nil {
 			attempts = int32(max(*steps[i].Retries, 0)) + 1
+		}
+		timeout := runTimeout
+		if i < len(steps) {
+			timeout = max(timeout, steps[i].Timeout)
 		}
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout: timeout + stepGrace,
@@ -137,7 +142,32 @@ func Workflow(ctx workflow.Context, in RunInput) (json.RawMessage, error) {
 type outlineStep struct {
 	Ref, Action string
 	Retries     *int
+	// Timeout is the step's own time limit, when it sets one longer
+	// than a run's step timeout may be (a Python step's
+	// timeout_seconds); 0 otherwise.
+	Timeout time.Duration
 }
+
+// ownTimeout returns the time a step may take by its own limit: a Python
+// step's timeout_seconds (its default when not given; 0 when it is an
+// expression, known only when the step runs), plus ownGrace so that the
+// step's own timeout, and its clearer error, comes first.
+func ownTimeout(s *template.Step) time.Duration {
+	if s.Action != pyscript.Name {
+		return 0
+	}
+	n, ok := s.Args.Get("timeout_seconds")
+	if !ok {
+		return pyscript.DefaultTimeout + ownGrace
+	}
+	if secs, isInt := n.Value.(int); isInt && n.Text == nil && secs > 0 {
+		return time.Duration(secs)*time.Second + ownGrace
+	}
+	return 0
+}
+
+// ownGrace is how much longer than its own limit a step's activity may run.
+const ownGrace = 5 * time.Second
 
 // outline returns the steps of the run: the template's, or the Go action
 // as the only step.
@@ -154,7 +184,7 @@ func outline(in RunInput) ([]outlineStep, error) {
 	}
 	steps := make([]outlineStep, len(t.Steps))
 	for i, s := range t.Steps {
-		steps[i] = outlineStep{Ref: s.Ref, Action: s.Action, Retries: s.Retries}
+		steps[i] = outlineStep{Ref: s.Ref, Action: s.Action, Retries: s.Retries, Timeout: ownTimeout(s)}
 	}
 	return steps, nil
 }

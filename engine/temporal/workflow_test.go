@@ -402,6 +402,48 @@ func TestWorkflowStepTimeout(t *testing.T) {
 	}
 }
 
+// A Python step's own timeout_seconds, longer than the run's step
+// timeout, is the step's limit: its own error says so.
+func TestWorkflowPythonStepOwnTimeout(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t)
+	reg := testTemplates(t)
+	env := newEnv(t, testActivities(api), nil)
+	in := runInput(t, reg, "tools.tickets.slow_python", nil)
+	in.StepTimeout = 300 * time.Millisecond
+	env.ExecuteWorkflow(WorkflowName, in)
+	_, err := result(t, env)
+	var re *RunError
+	if !errors.As(err, &re) {
+		t.Fatalf("error = %v (%T)", err, err)
+	}
+	want := `testdata/templates/slow_python.yml:12:7: step "nap" (core.script.run_python) of tools.tickets.slow_python failed: the script ran longer than timeout_seconds (1s) and was killed; raise timeout_seconds if it needs more time`
+	if re.Type != ErrStep || re.Message != want {
+		t.Errorf("error = %s %q\nwant    %s %q", re.Type, re.Message, ErrStep, want)
+	}
+}
+
+func TestOwnTimeout(t *testing.T) {
+	t.Parallel()
+	src := "definition:\n  title: T\n  display_group: G\n  namespace: tools.t\n  name: t\n  expects:\n    n: {type: int}\n  steps:\n" +
+		"    - {ref: a, action: core.script.run_python, args: {script: \"def main(): pass\"}}\n" +
+		"    - {ref: b, action: core.script.run_python, args: {script: \"def main(): pass\", timeout_seconds: 900}}\n" +
+		"    - {ref: c, action: core.script.run_python, args: {script: \"def main(): pass\", timeout_seconds: \"${{ inputs.n }}\"}}\n" +
+		"    - {ref: d, action: core.transform.reshape, args: {value: 1}}\n" +
+		"  returns: done\n"
+	tpl, ds := template.Parse("t.yml", []byte(src))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	var got []string
+	for _, s := range tpl.Steps {
+		got = append(got, ownTimeout(s).String())
+	}
+	if want := "5m5s 15m5s 0s 0s"; strings.Join(got, " ") != want {
+		t.Errorf("own timeouts %v, want %s", got, want)
+	}
+}
+
 // rotatingTokens hands out a new OAuth token at each request, as a store
 // refreshing it would, and counts the requests.
 type rotatingTokens struct {

@@ -23,9 +23,14 @@ const Mask = "***"
 // for concurrent use.
 type Redactor struct {
 	mu sync.Mutex
-	// secrets are the values to mask; their encoded forms are computed
-	// only when something is redacted, which most runs never need.
-	secrets  map[string]struct{}
+	// secrets are the values to mask, each with its encoded forms once
+	// something has been redacted (most runs never need them).
+	secrets map[string][]string
+	// patterns are the forms of every secret, longest first; nil after
+	// a secret is added, until the next redaction.
+	patterns []string
+	// replacer masks patterns; built only when a text holds one, since
+	// building it costs more than looking for a few patterns.
 	replacer *strings.Replacer
 }
 
@@ -47,10 +52,10 @@ func (r *Redactor) AddSecret(s string) {
 	r.mu.Lock()
 	if _, ok := r.secrets[s]; !ok {
 		if r.secrets == nil {
-			r.secrets = map[string]struct{}{}
+			r.secrets = map[string][]string{}
 		}
-		r.secrets[s] = struct{}{}
-		r.replacer = nil
+		r.secrets[s] = nil
+		r.patterns, r.replacer = nil, nil
 	}
 	r.mu.Unlock()
 }
@@ -106,35 +111,69 @@ func (r *Redactor) String(s string) string {
 		r.mu.Unlock()
 		return s
 	}
-	if r.replacer == nil {
-		set := map[string]struct{}{}
-		for secret := range r.secrets {
-			for _, f := range forms(secret) {
-				if len(f) >= minSecretLen {
-					set[f] = struct{}{}
-				}
-			}
-		}
-		// Longest first, so a value containing another is masked whole.
-		vals := make([]string, 0, len(set))
-		for v := range set {
-			vals = append(vals, v)
-		}
-		sort.Slice(vals, func(i, j int) bool {
-			if len(vals[i]) != len(vals[j]) {
-				return len(vals[i]) > len(vals[j])
-			}
-			return vals[i] < vals[j]
-		})
-		pairs := make([]string, 0, 2*len(vals))
-		for _, v := range vals {
-			pairs = append(pairs, v, Mask)
-		}
-		r.replacer = strings.NewReplacer(pairs...)
+	if r.patterns == nil {
+		r.patterns = r.collectPatterns()
 	}
-	rep := r.replacer
+	patterns, rep := r.patterns, r.replacer
 	r.mu.Unlock()
+	if rep == nil {
+		found := false
+		for _, p := range patterns {
+			if strings.Contains(s, p) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return s
+		}
+		rep = r.buildReplacer(patterns)
+	}
 	return rep.Replace(s)
+}
+
+// collectPatterns returns the forms of every secret, longest first, so
+// that a value containing another is masked whole. r.mu is held.
+func (r *Redactor) collectPatterns() []string {
+	set := map[string]struct{}{}
+	for secret, fs := range r.secrets {
+		if fs == nil {
+			fs = forms(secret)
+			r.secrets[secret] = fs
+		}
+		for _, f := range fs {
+			if len(f) >= minSecretLen {
+				set[f] = struct{}{}
+			}
+		}
+	}
+	vals := make([]string, 0, len(set))
+	for v := range set {
+		vals = append(vals, v)
+	}
+	sort.Slice(vals, func(i, j int) bool {
+		if len(vals[i]) != len(vals[j]) {
+			return len(vals[i]) > len(vals[j])
+		}
+		return vals[i] < vals[j]
+	})
+	return vals
+}
+
+// buildReplacer returns the replacer of patterns, keeping it unless a
+// secret was added meanwhile.
+func (r *Redactor) buildReplacer(patterns []string) *strings.Replacer {
+	pairs := make([]string, 0, 2*len(patterns))
+	for _, p := range patterns {
+		pairs = append(pairs, p, Mask)
+	}
+	rep := strings.NewReplacer(pairs...)
+	r.mu.Lock()
+	if len(r.patterns) == len(patterns) && (len(patterns) == 0 || &r.patterns[0] == &patterns[0]) {
+		r.replacer = rep
+	}
+	r.mu.Unlock()
+	return rep
 }
 
 // Value returns a copy of v with secret forms masked inside every string.

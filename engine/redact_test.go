@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"log/slog"
 	"testing"
@@ -66,5 +67,23 @@ func TestRedactingLogHandler(t *testing.T) {
 	want := `level=WARN msg="retrying ***" base="with ***" url="https://x/?k=***" err="bad ***" g.v=*** n=3` + "\n"
 	if buf.String() != want {
 		t.Errorf("log:\n%s\nwant:\n%s", buf.String(), want)
+	}
+}
+
+// A secret added after a redaction built the replacer is masked too, and
+// texts without a secret come back unchanged.
+func TestRedactorLearnsAfterUse(t *testing.T) {
+	t.Parallel()
+	r := NewRedactor()
+	r.AddSecret("alpha-1")
+	if got := r.String("nothing here"); got != "nothing here" {
+		t.Errorf("String = %q", got)
+	}
+	if got := r.String("x alpha-1 y"); got != "x *** y" {
+		t.Errorf("String = %q", got)
+	}
+	r.AddSecret("beta-22")
+	if got := r.String("beta-22 alpha-1 " + base64.StdEncoding.EncodeToString([]byte("beta-22"))); got != "*** *** ***" {
+		t.Errorf("String = %q", got)
 	}
 }

@@ -159,6 +159,9 @@ func TestTemporal(t *testing.T) {
 		// A Python step runs on the worker as it runs here.
 		pyFile := filepath.Join(itTemplates, "ticket_summary.yml")
 		localPy, _, code := actuate("run", pyFile, "-i", "id=8", "--quiet")
+		if code != 0 {
+			t.Fatalf("local run of the Python template: exit %d", code)
+		}
 		out, errText, code = actuate("run", pyFile, "-i", "id=8", "--temporal", addr, "--task-queue", queue, "--quiet")
 		wantPy := "{\n  \"id\": 8,\n  \"words\": 2,\n  \"shout\": \"TICKET 8\"\n}\n"
 		if code != 0 || out != wantPy || out != localPy || errText != "" {

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/actuatehq/actuate/engine/golden"
+	"github.com/actuatehq/actuate/expr/value"
 
 	_ "github.com/actuatehq/actuate/actions/builtin"
 )
@@ -254,5 +256,37 @@ func TestUpdateAndFail(t *testing.T) {
 	wantDiff := "--- " + filepath.ToSlash(filepath.Join(dir, "echo.inline.golden.json")) + "\n+++ result\n@@ -1,3 +1,3 @@\n {\n-  \"hello\": \"me\"\n+  \"hello\": \"you\"\n }\n"
 	if out[0].Diff != wantDiff {
 		t.Errorf("diff:\n%s\nwant:\n%s", out[0].Diff, wantDiff)
+	}
+}
+
+// Normalize walks engine values directly; it must write what normalising
+// their JSON text writes.
+func TestNormalizeValuesAsTheirJSON(t *testing.T) {
+	t.Parallel()
+	doc, err := value.ParseJSON([]byte(`{"b": [1.50, 2, -0.25, 1e21, "2024-05-01T10:00:00.123+02:00", "at 2024-05-01 10:00", true, null],
+ "a": {"id": "5B8C4E1A-3F2D-4C6B-9A7E-1D2C3B4A5F60", "same": "/x/5b8c4e1a-3f2d-4c6b-9a7e-1d2c3b4a5f60",
+ "ulid": "01HZX3Q4R5S6T7V8W9XAYBZC0D", "html": "<a&b> \u2028 é", "e": {}, "l": [], "01HZX3Q4R5S6T7V8W9XAYBZC0E": 1}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := doc.(*value.Map)
+	m.Set("when", value.DateTime{Time: time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)})
+	m.Set("day", value.Date{Year: 2024, Month: 5, Day: 1})
+	m.Set("span", 90*time.Minute)
+	m.Set("none", (*value.Map)(nil))
+	data, err := value.MarshalJSON(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := golden.NormalizeJSON(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := golden.Normalize(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("Normalize:\n%s\nNormalizeJSON of its JSON:\n%s", got, want)
 	}
 }

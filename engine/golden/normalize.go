@@ -48,11 +48,86 @@ var (
 // Numbers keep their text. Dates without a time, Unix timestamps and
 // other ids are left as they are.
 func Normalize(v any) ([]byte, error) {
-	data, err := value.MarshalJSON(v)
-	if err != nil {
+	n := &normalizer{ids: map[string]string{}}
+	var b bytes.Buffer
+	if err := n.writeValue(&b, v, 0); err != nil {
 		return nil, err
 	}
-	return NormalizeJSON(data)
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+// writeValue writes an engine value as write writes its JSON document,
+// without the round trip through JSON text.
+func (n *normalizer) writeValue(b *bytes.Buffer, v any, depth int) error {
+	switch x := v.(type) {
+	case *value.Map:
+		if x == nil {
+			b.WriteString("null")
+			return nil
+		}
+		if x.Len() == 0 {
+			b.WriteString("{}")
+			return nil
+		}
+		keys := x.SortedKeys()
+		b.WriteString("{\n")
+		for i, k := range keys {
+			indent(b, depth+1)
+			writeString(b, n.str(k))
+			b.WriteString(": ")
+			e, _ := x.Get(k)
+			if err := n.writeValue(b, e, depth+1); err != nil {
+				return err
+			}
+			if i < len(keys)-1 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('\n')
+		}
+		indent(b, depth)
+		b.WriteByte('}')
+	case []any:
+		if len(x) == 0 {
+			b.WriteString("[]")
+			return nil
+		}
+		b.WriteString("[\n")
+		for i, it := range x {
+			indent(b, depth+1)
+			if err := n.writeValue(b, it, depth+1); err != nil {
+				return err
+			}
+			if i < len(x)-1 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('\n')
+		}
+		indent(b, depth)
+		b.WriteByte(']')
+	case string:
+		writeString(b, n.str(x))
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case nil:
+		b.WriteString("null")
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	default:
+		// Floats, datetimes, durations…: their JSON text, as Normalize
+		// of that text would write it.
+		data, err := value.MarshalJSON(x)
+		if err != nil {
+			return err
+		}
+		var text string
+		if len(data) > 0 && data[0] == '"' && json.Unmarshal(data, &text) == nil {
+			writeString(b, n.str(text))
+			return nil
+		}
+		b.Write(data)
+	}
+	return nil
 }
 
 // NormalizeJSON is [Normalize] for a JSON document.
@@ -163,6 +238,19 @@ func indent(b *bytes.Buffer, depth int) {
 }
 
 func writeString(b *bytes.Buffer, s string) {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)

@@ -50,6 +50,10 @@ func MarshalJSON(v any) ([]byte, error) {
 func writeJSON(buf *bytes.Buffer, v any) error {
 	switch x := v.(type) {
 	case *Map:
+		if x == nil {
+			buf.WriteString("null")
+			return nil
+		}
 		buf.WriteByte('{')
 		for i, k := range x.keys {
 			if i > 0 {

@@ -35,9 +35,14 @@ const minSecretLen = 2
 type Scrubber struct {
 	redact func(string) string
 
-	mu       sync.Mutex
-	names    map[string]string // value → placeholder
-	unnamed  int
+	mu      sync.Mutex
+	names   map[string]string // value → placeholder
+	unnamed int
+	// pairs are the forms of every value and their placeholders, longest
+	// form first, nil after a value is added until the next String.
+	pairs []string
+	// replacer replaces pairs; built only when a text holds a form,
+	// since building it costs more than looking for a few forms.
 	replacer *strings.Replacer
 }
 
@@ -69,7 +74,7 @@ func (s *Scrubber) Add(name, value string) {
 		name = itoa(s.unnamed)
 	}
 	s.names[value] = Placeholder(name)
-	s.replacer = nil
+	s.pairs, s.replacer = nil, nil
 }
 
 func itoa(n int) string {
@@ -84,37 +89,20 @@ func (s *Scrubber) String(text string) string {
 		return text
 	}
 	s.mu.Lock()
-	if s.replacer == nil && len(s.names) > 0 {
-		form := map[string]string{}
-		for v, ph := range s.names {
-			for _, f := range forms(v) {
-				if len(f) >= minSecretLen {
-					if old, ok := form[f]; !ok || ph < old {
-						form[f] = ph
-					}
-				}
-			}
-		}
-		keys := make([]string, 0, len(form))
-		for f := range form {
-			keys = append(keys, f)
-		}
-		// Longest first, so a value containing another is replaced whole.
-		sort.Slice(keys, func(i, j int) bool {
-			if len(keys[i]) != len(keys[j]) {
-				return len(keys[i]) > len(keys[j])
-			}
-			return keys[i] < keys[j]
-		})
-		pairs := make([]string, 0, 2*len(keys))
-		for _, k := range keys {
-			pairs = append(pairs, k, form[k])
-		}
-		s.replacer = strings.NewReplacer(pairs...)
+	if s.pairs == nil && len(s.names) > 0 {
+		s.pairs = s.formPairs()
 	}
-	rep := s.replacer
+	pairs, rep := s.pairs, s.replacer
 	s.mu.Unlock()
 	text = unescapePlaceholders(text)
+	if rep == nil && holdsAny(text, pairs) {
+		rep = strings.NewReplacer(pairs...)
+		s.mu.Lock()
+		if len(s.pairs) == len(pairs) && len(pairs) > 0 && &s.pairs[0] == &pairs[0] {
+			s.replacer = rep
+		}
+		s.mu.Unlock()
+	}
 	if rep != nil {
 		text = rep.Replace(text)
 	}
@@ -173,6 +161,48 @@ func (c *Cassette) Placeholders() []string {
 		}
 	}
 	return out
+}
+
+// formPairs returns each form of each value and its placeholder, longest
+// form first, so that a value containing another is replaced whole; a
+// form shared by two values gets the smaller placeholder. s.mu is held.
+func (s *Scrubber) formPairs() []string {
+	form := map[string]string{}
+	for v, ph := range s.names {
+		for _, f := range forms(v) {
+			if len(f) >= minSecretLen {
+				if old, ok := form[f]; !ok || ph < old {
+					form[f] = ph
+				}
+			}
+		}
+	}
+	keys := make([]string, 0, len(form))
+	for f := range form {
+		keys = append(keys, f)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if len(keys[i]) != len(keys[j]) {
+			return len(keys[i]) > len(keys[j])
+		}
+		return keys[i] < keys[j]
+	})
+	pairs := make([]string, 0, 2*len(keys))
+	for _, k := range keys {
+		pairs = append(pairs, k, form[k])
+	}
+	return pairs
+}
+
+// holdsAny reports whether text holds one of the forms of pairs (its even
+// entries).
+func holdsAny(text string, pairs []string) bool {
+	for i := 0; i < len(pairs); i += 2 {
+		if strings.Contains(text, pairs[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 func redactBetween(text string, redact func(string) string) string {

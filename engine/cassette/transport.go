@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -235,6 +236,9 @@ type Replayer struct {
 	mu         sync.Mutex
 	uses       []int
 	mismatches []*MismatchError
+	// wants are the recorded requests normalised for matching, computed
+	// at the first request.
+	wants [][]string
 }
 
 // NewReplayer returns a replayer of c; file names the cassette in
@@ -260,17 +264,23 @@ func (r *Replayer) RoundTrip(req *http.Request) (*http.Response, error) {
 	defer r.mu.Unlock()
 	best, bestScore, bestDiff := -1, -1, ""
 	reuse := -1
+	if r.wants == nil {
+		r.wants = make([][]string, len(r.c.Interactions))
+		for i, it := range r.c.Interactions {
+			r.wants[i] = normalize(it.Request, it.Request.Match)
+		}
+	}
 	for i, it := range r.c.Interactions {
-		want, have := normalize(it.Request, it.Request.Match), normalize(requestFor(got, it.Request), it.Request.Match)
-		lines := diffLines(want, have)
-		score := diffScore(want, have, lines)
-		if score == 0 {
+		want, have := r.wants[i], normalize(requestFor(got, it.Request), it.Request.Match)
+		if slices.Equal(want, have) {
 			if r.uses[i] == 0 {
 				return r.answer(i, req), nil
 			}
 			reuse = i
 			continue
 		}
+		lines := diffLines(want, have)
+		score := diffScore(want, have, lines)
 		if best < 0 || score < bestScore || score == bestScore && r.uses[best] > 0 && r.uses[i] == 0 {
 			best, bestScore, bestDiff = i, score, formatDiff(lines)
 		}

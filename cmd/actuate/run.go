@@ -91,7 +91,8 @@ those that set allow_network.
 Temporal: --temporal HOST:PORT sends the run to "actuate worker" processes
 through Temporal (namespace --namespace, default $TEMPORAL_NAMESPACE or
 "default"; task queue --task-queue, default "actuate") and waits for it: the
-result, the errors and the exit status are those of a local run. The
+result, the errors and the exit status are those of a local run, and its
+steps show on standard error as the workers run them. The
 template and the templates it calls travel with the run, encrypted with a
 key derived from the store's key, which clients and workers must share
 (ACTUATE_ENCRYPTION_KEY or the same key file). Secrets never travel: the

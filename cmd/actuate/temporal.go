@@ -142,7 +142,7 @@ func runTemporal(ctx context.Context, e *env, f *runFlags, tf *temporalFlags, ta
 	}
 	in.StepTimeout = tf.stepTimeout
 	tf.resolve(e)
-	c, _, err := dialTemporal(ctx, e, tf, nil)
+	c, codec, err := dialTemporal(ctx, e, tf, nil)
 	if err != nil {
 		e.errorf("run: %v", err)
 		return exitFailed
@@ -167,6 +167,7 @@ func runTemporal(ctx context.Context, e *env, f *runFlags, tf *temporalFlags, ta
 	if !f.quiet {
 		fmt.Fprintf(e.stderr, "run %s sent to Temporal at %s (namespace %s, task queue %s)\n", id, tf.address, tf.namespace, tf.taskQueue)
 	}
+	stopProgress := watchProgress(ctx, e, f, c, codec, id)
 	out, err := temporal.Wait(ctx, c, id)
 	if err != nil && ctx.Err() != nil {
 		// Interrupted here: the run is cancelled, as a local one would be.
@@ -180,6 +181,7 @@ func runTemporal(ctx context.Context, e *env, f *runFlags, tf *temporalFlags, ta
 			err = context.Canceled
 		}
 	}
+	stopProgress()
 	if store != nil {
 		recordOutcome(ctx, e, store, id, out, err)
 	}
@@ -188,6 +190,42 @@ func runTemporal(ctx context.Context, e *env, f *runFlags, tf *temporalFlags, ta
 	}
 	writeResultJSON(e, out)
 	return exitOK
+}
+
+// watchProgress shows the steps of the run id on stderr as a local run
+// shows them, read from its history as the workers run them. The returned
+// func waits briefly for the lines of the last steps, then stops.
+func watchProgress(ctx context.Context, e *env, f *runFlags, c client.Client, codec *temporal.Codec, id string) (stop func()) {
+	if f.quiet {
+		return func() {}
+	}
+	progress := newProgress(e.stderr, false, f.logFormat)
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = temporal.Watch(wctx, c, codec, id, func(s history.Step) {
+			ev := engine.Event{Action: s.Template, Depth: s.Depth, Step: s.Ref, StepAction: s.Action, StatusCode: s.HTTPStatus}
+			switch s.Status {
+			case history.Running:
+				ev.Kind = engine.StepStarted
+			case history.Succeeded:
+				ev.Kind, ev.Duration = engine.StepSucceeded, s.EndedAt.Sub(s.StartedAt)
+			default:
+				ev.Kind, ev.Duration, ev.Err = engine.StepFailed, s.EndedAt.Sub(s.StartedAt), s.Error
+			}
+			progress.event(ev)
+		})
+	}()
+	return func() {
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+		}
+		cancel()
+		<-done
+		progress.finish()
+	}
 }
 
 // temporalWhere says where runs go: "HOST:PORT namespace NS".

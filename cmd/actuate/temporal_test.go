@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -156,6 +157,13 @@ func TestTemporal(t *testing.T) {
 		if code != 0 || out != want || out != local || errText != "" {
 			t.Errorf("run --temporal: exit %d, stdout %q, stderr %q; want exit 0 and %q, as the local run printed", code, out, errText, want)
 		}
+		// Without --quiet, the steps show on stderr as a local run shows
+		// them, read from the run's history.
+		out, errText, code = actuate("run", file, "-i", "id=7", "--temporal", addr, "--task-queue", queue)
+		progress := regexp.MustCompile(`(?s)^run \w{26} sent to Temporal at .* \(namespace default, task queue actuate-it-\w+\)\nok   fetch \(core.http_request\) \d+ms HTTP 200\nok   summary \(core.transform.reshape\) \d+ms\n$`)
+		if code != 0 || out != want || !progress.MatchString(errText) {
+			t.Errorf("run --temporal with progress: exit %d, stdout %q, stderr %q", code, out, errText)
+		}
 		// A Python step runs on the worker as it runs here.
 		pyFile := filepath.Join(itTemplates, "ticket_summary.yml")
 		localPy, _, code := actuate("run", pyFile, "-i", "id=8", "--quiet")
@@ -242,6 +250,7 @@ func TestTemporal(t *testing.T) {
 			"tools.tickets.get_ticket failed " + addr + " namespace default",
 			"tools.tickets.ticket_summary succeeded " + addr + " namespace default",
 			"tools.tickets.ticket_summary succeeded ",
+			"tools.tickets.get_ticket succeeded " + addr + " namespace default",
 			"tools.tickets.get_ticket succeeded " + addr + " namespace default",
 			"tools.tickets.get_ticket succeeded ",
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -279,67 +280,142 @@ func Cancel(ctx context.Context, c client.Client, id string) error {
 // input the run was submitted with, and its steps as they went (masked, as
 // the workers returned them).
 func Inspect(ctx context.Context, c client.Client, codec *Codec, id string) (*RunInput, []history.Step, error) {
-	dc := codec.DataConverter()
-	fc := codec.FailureConverter()
-	it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	var in *RunInput
-	var steps []history.Step
-	var outlined []outlineStep
-	bySchedule := map[int64]int{} // scheduled event id → index in steps
+	tr := newStepTracker(codec, id)
+	if err := tr.read(ctx, c, false, nil); err != nil {
+		return nil, nil, err
+	}
+	if tr.in == nil {
+		return nil, nil, &NoRunError{ID: id}
+	}
+	return tr.in, tr.steps, nil
+}
+
+// Watch follows the history of the run id as it grows, until the run
+// ends or ctx is done, and calls onStep with each step as it starts and
+// as it ends, as [Inspect] would report it then.
+func Watch(ctx context.Context, c client.Client, codec *Codec, id string, onStep func(history.Step)) error {
+	return newStepTracker(codec, id).read(ctx, c, true, onStep)
+}
+
+// stepTracker turns the events of a run's history into its steps.
+type stepTracker struct {
+	id       string
+	codec    *Codec
+	in       *RunInput
+	steps    []history.Step
+	outlined []outlineStep
+	// bySchedule maps an activity's scheduled event id to its step.
+	bySchedule map[int64]int
+}
+
+func newStepTracker(codec *Codec, id string) *stepTracker {
+	return &stepTracker{id: id, codec: codec, bySchedule: map[int64]int{}}
+}
+
+// read reads the history, waiting for new events when follow is set,
+// and calls onStep (when not nil) with each step that changed.
+func (tr *stepTracker) read(ctx context.Context, c client.Client, follow bool, onStep func(history.Step)) error {
+	it := c.GetWorkflowHistory(ctx, tr.id, "", follow, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		ev, err := it.Next()
 		if err != nil {
-			return nil, nil, runError(err)
+			return runError(err)
 		}
-		at := ev.GetEventTime().AsTime()
-		step := func(scheduled int64) *history.Step {
-			if i, ok := bySchedule[scheduled]; ok {
-				return &steps[i]
-			}
-			return &history.Step{} // not ours: discarded
+		i, err := tr.apply(ev)
+		if err != nil {
+			return err
 		}
-		switch ev.GetEventType() {
-		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-			in = &RunInput{}
-			if err := dc.FromPayloads(ev.GetWorkflowExecutionStartedEventAttributes().GetInput(), in); err != nil {
-				return nil, nil, fmt.Errorf("run %s: reading its input: %w", id, err)
+		if i >= 0 && onStep != nil {
+			onStep(tr.steps[i])
+		}
+	}
+	return nil
+}
+
+// apply takes one event into account and returns the index of the step
+// it changed, or -1.
+func (tr *stepTracker) apply(ev *historypb.HistoryEvent) (int, error) {
+	dc := tr.codec.DataConverter()
+	at := ev.GetEventTime().AsTime()
+	step := func(scheduled int64) int {
+		if i, ok := tr.bySchedule[scheduled]; ok {
+			return i
+		}
+		return -1 // not ours
+	}
+	switch ev.GetEventType() {
+	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+		tr.in = &RunInput{}
+		if err := dc.FromPayloads(ev.GetWorkflowExecutionStartedEventAttributes().GetInput(), tr.in); err != nil {
+			return -1, fmt.Errorf("run %s: reading its input: %w", tr.id, err)
+		}
+		tr.outlined, _ = outline(*tr.in)
+	case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+		var sin StepInput
+		if err := dc.FromPayloads(ev.GetActivityTaskScheduledEventAttributes().GetInput(), &sin); err != nil {
+			return -1, fmt.Errorf("run %s: reading a step's input: %w", tr.id, err)
+		}
+		s := history.Step{RunID: tr.id, Position: sin.Index + 1, Status: history.Running, StartedAt: at}
+		if sin.Index < len(tr.outlined) && tr.in != nil {
+			s.Ref, s.Action, s.Template = tr.outlined[sin.Index].Ref, tr.outlined[sin.Index].Action, tr.in.Action
+		}
+		tr.bySchedule[ev.GetEventId()] = len(tr.steps)
+		tr.steps = append(tr.steps, s)
+		return len(tr.steps) - 1, nil
+	case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+		a := ev.GetActivityTaskCompletedEventAttributes()
+		i := step(a.GetScheduledEventId())
+		if i < 0 {
+			return -1, nil
+		}
+		s := &tr.steps[i]
+		s.Status, s.EndedAt = history.Succeeded, at
+		var out StepOutput
+		if dc.FromPayloads(a.GetResult(), &out) == nil {
+			s.HTTPStatus = httpStatus(out.Result)
+		}
+		return i, nil
+	case enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+		a := ev.GetActivityTaskFailedEventAttributes()
+		i := step(a.GetScheduledEventId())
+		if i < 0 {
+			return -1, nil
+		}
+		s := &tr.steps[i]
+		s.Status, s.EndedAt = history.Failed, at
+		if err := tr.codec.FailureConverter().FailureToError(a.GetFailure()); err != nil {
+			s.Error = err.Error()
+			var app *temporal.ApplicationError
+			if errors.As(err, &app) {
+				s.Error = app.Message()
 			}
-			outlined, _ = outline(*in)
-		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-			var sin StepInput
-			if err := dc.FromPayloads(ev.GetActivityTaskScheduledEventAttributes().GetInput(), &sin); err != nil {
-				return nil, nil, fmt.Errorf("run %s: reading a step's input: %w", id, err)
-			}
-			s := history.Step{RunID: id, Position: sin.Index + 1, Status: history.Running, StartedAt: at}
-			if sin.Index < len(outlined) {
-				s.Ref, s.Action, s.Template = outlined[sin.Index].Ref, outlined[sin.Index].Action, in.Action
-			}
-			bySchedule[ev.GetEventId()] = len(steps)
-			steps = append(steps, s)
-		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-			s := step(ev.GetActivityTaskCompletedEventAttributes().GetScheduledEventId())
-			s.Status, s.EndedAt = history.Succeeded, at
-		case enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED:
-			a := ev.GetActivityTaskFailedEventAttributes()
-			s := step(a.GetScheduledEventId())
-			s.Status, s.EndedAt = history.Failed, at
-			if err := fc.FailureToError(a.GetFailure()); err != nil {
-				s.Error = err.Error()
-				var app *temporal.ApplicationError
-				if errors.As(err, &app) {
-					s.Error = app.Message()
-				}
-			}
-		case enumspb.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
-			s := step(ev.GetActivityTaskTimedOutEventAttributes().GetScheduledEventId())
+		}
+		return i, nil
+	case enumspb.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
+		i := step(ev.GetActivityTaskTimedOutEventAttributes().GetScheduledEventId())
+		if i >= 0 {
+			s := &tr.steps[i]
 			s.Status, s.EndedAt, s.Error = history.Failed, at, "timed out"
-		case enumspb.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
-			s := step(ev.GetActivityTaskCanceledEventAttributes().GetScheduledEventId())
+		}
+		return i, nil
+	case enumspb.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
+		i := step(ev.GetActivityTaskCanceledEventAttributes().GetScheduledEventId())
+		if i >= 0 {
+			s := &tr.steps[i]
 			s.Status, s.EndedAt = history.Cancelled, at
 		}
+		return i, nil
 	}
-	if in == nil {
-		return nil, nil, &NoRunError{ID: id}
+	return -1, nil
+}
+
+// httpStatus returns the status_code of an HTTP step's result, or 0.
+func httpStatus(result json.RawMessage) int {
+	var r struct {
+		StatusCode int `json:"status_code"`
 	}
-	return in, steps, nil
+	if json.Unmarshal(result, &r) != nil {
+		return 0
+	}
+	return r.StatusCode
 }

@@ -391,7 +391,7 @@ func (a *Action) start(ctx context.Context, in *Interpreter, c *call, dir string
 		return nil, err
 	}
 	defer replyR.Close()
-	cmd := exec.CommandContext(ctx, in.Path, "-I", "-S", "-X", "utf8", "-c", runnerSource)
+	cmd := exec.CommandContext(ctx, in.Path, append([]string{"-I", "-S", "-X", "utf8"}, in.runnerArgs()...)...)
 	cmd.Env = append([]string{}, c.env...) // empty, not inherited
 	cmd.Dir = dir
 	stdin, err := cmd.StdinPipe()

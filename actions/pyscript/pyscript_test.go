@@ -471,3 +471,38 @@ func TestSandboxFailsClosed(t *testing.T) {
 		t.Errorf("sandbox off: result %v, error %v", res, err)
 	}
 }
+
+// The runner's bytecode is compiled once into the user's cache folder;
+// where that cannot be written, the runner runs from source.
+func TestRunnerBytecodeCache(t *testing.T) {
+	in := interpreter(t)
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	fresh := &Interpreter{Path: in.Path, Version: in.Version}
+	args := fresh.runnerArgs()
+	if len(args) != 1 || !strings.HasPrefix(args[0], cache+"/actuate/python/runner-") || !strings.HasSuffix(args[0], ".pyc") {
+		t.Fatalf("runner args %q", args)
+	}
+	if st, err := os.Stat(args[0]); err != nil || st.Size() == 0 {
+		t.Fatalf("bytecode: %v", err)
+	}
+	// It runs a call.
+	c := &call{script: "def main(a):\n    return a * 2\n", inputs: value.MapOf("a", 21), timeout: 10 * time.Second}
+	a := New(Config{})
+	o, err := a.exec(context.Background(), fresh, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := o.value(c, nil, a.cfg.CPULimit); err != nil || res != 42 {
+		t.Fatalf("result %v, error %v", res, err)
+	}
+	// A second interpreter value finds the same file.
+	if again := (&Interpreter{Path: in.Path, Version: in.Version}).runnerArgs(); again[0] != args[0] {
+		t.Errorf("second lookup %q, want %q", again, args)
+	}
+	// An unwritable cache folder: the source.
+	t.Setenv("XDG_CACHE_HOME", "/proc/no-cache-here")
+	if got := (&Interpreter{Path: in.Path, Version: in.Version}).runnerArgs(); len(got) != 2 || got[0] != "-c" || got[1] != runnerSource {
+		t.Errorf("runner args without a cache %.40q", got)
+	}
+}

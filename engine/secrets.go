@@ -104,48 +104,55 @@ func (e *MissingSecretsError) Error() string {
 // declaration says so. Templates declare a handful of secrets, so slices
 // beat maps here.
 func (e *engine) declarations(t *template.Template) []*template.Secret {
-	var out []*template.Secret
-	var seen []*template.Template
-	add := func(d *template.Secret) {
-		for i, prev := range out {
-			if prev.SecretName() != d.SecretName() || prev.Kind != d.Kind || prev.GrantType != d.GrantType {
-				continue
-			}
-			if prev.Optional == d.Optional && len(d.Keys) == 0 && len(d.OptionalKeys) == 0 {
-				return
-			}
-			c := *prev
-			c.Optional = prev.Optional && d.Optional
-			c.Keys = union(prev.Keys, d.Keys)
-			c.OptionalKeys = union(prev.OptionalKeys, d.OptionalKeys)
-			out[i] = &c
+	var d declared
+	d.walk(e, t)
+	return d.out
+}
+
+// declared gathers the secret declarations of a template and what it
+// calls.
+type declared struct {
+	out  []*template.Secret
+	seen []*template.Template
+}
+
+func (d *declared) walk(e *engine, t *template.Template) {
+	for _, s := range d.seen {
+		if s == t {
 			return
 		}
-		out = append(out, d)
 	}
-	var walk func(t *template.Template)
-	walk = func(t *template.Template) {
-		for _, s := range seen {
-			if s == t {
-				return
-			}
-		}
-		seen = append(seen, t)
-		for _, d := range t.Secrets {
-			add(d)
-		}
-		for _, s := range t.Steps {
-			if child, ok := e.lookupTemplate(s.Action); ok {
-				walk(child)
-			} else if a, ok := e.actions.Lookup(s.Action); ok {
-				for _, d := range a.Spec().Secrets {
-					add(d)
-				}
+	d.seen = append(d.seen, t)
+	for _, s := range t.Secrets {
+		d.add(s)
+	}
+	for _, s := range t.Steps {
+		if child, ok := e.lookupTemplate(s.Action); ok {
+			d.walk(e, child)
+		} else if a, ok := e.actions.Lookup(s.Action); ok {
+			for _, s := range a.Spec().Secrets {
+				d.add(s)
 			}
 		}
 	}
-	walk(t)
-	return out
+}
+
+func (d *declared) add(s *template.Secret) {
+	for i, prev := range d.out {
+		if prev.SecretName() != s.SecretName() || prev.Kind != s.Kind || prev.GrantType != s.GrantType {
+			continue
+		}
+		if prev.Optional == s.Optional && len(s.Keys) == 0 && len(s.OptionalKeys) == 0 {
+			return
+		}
+		c := *prev
+		c.Optional = prev.Optional && s.Optional
+		c.Keys = union(prev.Keys, s.Keys)
+		c.OptionalKeys = union(prev.OptionalKeys, s.OptionalKeys)
+		d.out[i] = &c
+		return
+	}
+	d.out = append(d.out, s)
 }
 
 func union(a, b []string) []string {
@@ -221,10 +228,12 @@ func loadSecrets(ctx context.Context, src SecretSource, red *Redactor, action st
 			}
 		}
 		m := value.NewMap(len(d.Keys) + len(d.OptionalKeys))
-		for _, k := range append(append([]string(nil), d.Keys...), d.OptionalKeys...) {
-			if v, ok := keys[k]; ok {
-				m.Set(k, v)
-				red.AddSecret(v)
+		for _, list := range [2][]string{d.Keys, d.OptionalKeys} {
+			for _, k := range list {
+				if v, ok := keys[k]; ok {
+					m.Set(k, v)
+					red.AddSecret(v)
+				}
 			}
 		}
 		set.m.Set(d.Name, m)

@@ -85,8 +85,8 @@ func (t *Type) coerce(v any, path string) (any, *CoercionError) {
 	case KindAny:
 		return v, nil
 	case KindStr:
-		if s, ok := v.(string); ok {
-			return s, nil
+		if _, ok := v.(string); ok {
+			return v, nil // as it is: boxing it again would allocate
 		}
 	case KindInt:
 		if i, ok := laxInt(v); ok {
@@ -121,7 +121,7 @@ func (t *Type) coerce(v any, path string) (any, *CoercionError) {
 		if s, ok := v.(string); ok {
 			for _, e := range t.Enum {
 				if s == e {
-					return s, nil
+					return v, nil
 				}
 			}
 		}
@@ -320,12 +320,13 @@ func (t *Type) exact(v any) bool {
 		if !ok || m == nil {
 			return false
 		}
-		exact := true
-		m.Range(func(k string, item any) bool {
-			exact = t.Key.exact(k) && t.Val.exact(item)
-			return exact
-		})
-		return exact
+		vals := m.Values()
+		for i, k := range m.Keys() {
+			if !t.Key.exact(k) || !t.Val.exact(vals[i]) {
+				return false
+			}
+		}
+		return true
 	case KindUnion:
 		for _, m := range t.Members {
 			if m.exact(v) {

@@ -101,6 +101,10 @@ func (m *Map) Len() int { return len(m.keys) }
 // returned slice.
 func (m *Map) Keys() []string { return m.keys }
 
+// Values returns the values in order, Values()[i] being the value of
+// Keys()[i]. The slice is the map's own: do not modify it.
+func (m *Map) Values() []any { return m.vals }
+
 // find returns the position of key, or -1.
 func (m *Map) find(key string) int {
 	if m.index != nil {

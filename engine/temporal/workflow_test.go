@@ -148,6 +148,7 @@ func newEnv(t *testing.T, acts *Activities, step any) *testsuite.TestWorkflowEnv
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	env := s.NewTestWorkflowEnvironment()
+	env.SetWorkerOptions(WorkerOptions(0))
 	env.SetDataConverter(testCodec(t).DataConverter())
 	env.SetTestTimeout(30 * time.Second)
 	env.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowName})
@@ -358,24 +359,34 @@ func TestWorkflowCancelCancelsTheStep(t *testing.T) {
 	api := newFakeAPI(t)
 	reg := testTemplates(t)
 	env := newEnv(t, testActivities(api), nil)
-	env.RegisterDelayedCallback(func() {
-		// The step is in flight once the server has the request.
-		for api.count("GET /slow") == 0 {
+	// Cancel once the step is in flight, that is once the server has the
+	// request; until then, look again later rather than block the
+	// environment's loop.
+	var cancelInFlight func()
+	cancelInFlight = func() {
+		if api.count("GET /slow") == 0 {
 			time.Sleep(5 * time.Millisecond)
+			env.RegisterDelayedCallback(cancelInFlight, 100*time.Millisecond)
+			return
 		}
 		env.CancelWorkflow()
-	}, time.Second)
+	}
+	env.RegisterDelayedCallback(cancelInFlight, time.Second)
 	env.ExecuteWorkflow(WorkflowName, runInput(t, reg, "tools.tickets.slow", nil))
 	_, err := result(t, env)
 	if !errors.Is(err, context.Canceled) || err.Error() != "run cancelled" {
 		t.Fatalf("error = %v, want the run cancelled", err)
 	}
+	// The test environment does not cancel a running activity: the step
+	// learns of it from its next heartbeat, which the environment may
+	// batch for 80 % of the heartbeat timeout, whatever the worker options
+	// say (real workers send one a second, see WorkerOptions).
 	select {
 	case err := <-api.slowDone:
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("the request ended with %v, want context.Canceled", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(HeartbeatTimeout + 2*time.Second):
 		t.Error("the in-flight request was not cancelled")
 	}
 }

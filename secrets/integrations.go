@@ -59,7 +59,7 @@ const lockWait = 40 * time.Second
 // WithRefreshMargin sets the refresh margin of [Store.Token] (default
 // [DefaultRefreshMargin]).
 func WithRefreshMargin(d time.Duration) Option {
-	return func(s *Store) { s.oauth.margin = d; s.oauth.marginSet = true }
+	return func(s *Store) { s.oauth.margin = d }
 }
 
 // WithHTTPClient sets the HTTP client of token requests (default: one
@@ -77,10 +77,9 @@ func WithLogger(l *slog.Logger) Option {
 // oauthState is the Store's OAuth part: options, the token cache and the
 // single flight.
 type oauthState struct {
-	margin    time.Duration
-	marginSet bool
-	http      *http.Client
-	log       *slog.Logger
+	margin time.Duration // set by Open: DefaultRefreshMargin unless WithRefreshMargin
+	http   *http.Client
+	log    *slog.Logger
 
 	group singleflight.Group
 	mu    sync.Mutex
@@ -89,12 +88,7 @@ type oauthState struct {
 
 var defaultOAuthHTTP = &http.Client{Timeout: 30 * time.Second}
 
-func (s *Store) margin() time.Duration {
-	if s.oauth.marginSet {
-		return s.oauth.margin
-	}
-	return DefaultRefreshMargin
-}
+func (s *Store) margin() time.Duration { return s.oauth.margin }
 
 // SetHTTPClient sets the client of the store's OAuth token requests, as
 // WithHTTPClient does at Open: a recording or replaying transport, for

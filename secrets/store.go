@@ -123,6 +123,7 @@ func WithEnvironment(env string) Option {
 // (key.new), Open finishes the rotation.
 func Open(ctx context.Context, path string, key Key, opts ...Option) (*Store, error) {
 	s := &Store{path: path, env: DefaultEnvironment, key: key, cache: map[string]cached{}}
+	s.oauth.margin = DefaultRefreshMargin
 	for _, o := range opts {
 		o(s)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -578,17 +579,63 @@ func TestWrongKey(t *testing.T) {
 	wantError(t, err, "saving secret okta: the store's encryption key was changed by another actuate (rotate-key) after it was opened; open it again with the new key")
 }
 
-func TestRotateKey(t *testing.T) {
-	t.Parallel()
-	ctx := t.Context()
-	home := t.TempDir()
-	none := func(string) string { return "" }
-	key, err := LoadKey(home, none)
+// keyFileStore opens a store in a new home folder, keyed by the key file
+// LoadKey creates there (as rotate-key needs).
+func keyFileStore(t *testing.T) (home, path string, key Key, s *Store) {
+	t.Helper()
+	home = t.TempDir()
+	key, err := LoadKey(home, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(home, FileName)
-	s := openStore(t, path, key)
+	path = filepath.Join(home, FileName)
+	return home, path, key, openStore(t, path, key)
+}
+
+// wantKeyFile checks that home's key file holds want and that no key.new
+// is left behind; it returns the key loaded from the file.
+func wantKeyFile(t *testing.T, home string, want Key) Key {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(home, "key.new")); !os.IsNotExist(err) {
+		t.Fatalf("key.new left behind: %v", err)
+	}
+	loaded, err := LoadKey(home, func(string) string { return "" })
+	if err != nil || loaded.Base64() != want.Base64() {
+		t.Fatalf("the key file does not hold the new key: %v", err)
+	}
+	return loaded
+}
+
+// secretBlobs returns the sealed keys of s's secrets in row order, but
+// those of the secrets named in except.
+func secretBlobs(t *testing.T, s *Store, except ...string) []string {
+	t.Helper()
+	rows, err := s.db.QueryContext(t.Context(), "SELECT name, encrypted_keys FROM secrets ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		var b []byte
+		if err := rows.Scan(&name, &b); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(except, name) {
+			out = append(out, string(b))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestRotateKey(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	home, path, key, s := keyFileStore(t)
 	for _, n := range []string{"a", "b", "c"} {
 		mustSet(t, s, n, "", map[string]string{"K": "value-" + n})
 	}
@@ -603,13 +650,7 @@ func TestRotateKey(t *testing.T) {
 	mustSet(t, s, "d", "", map[string]string{"K": "value-d"})
 	s.Close()
 
-	if _, err := os.Stat(filepath.Join(home, "key.new")); !os.IsNotExist(err) {
-		t.Fatalf("key.new left behind: %v", err)
-	}
-	loaded, err := LoadKey(home, none)
-	if err != nil || loaded.Base64() != newKey.Base64() {
-		t.Fatalf("the key file does not hold the new key: %v", err)
-	}
+	loaded := wantKeyFile(t, home, newKey)
 	if _, err := Open(ctx, path, key); err == nil {
 		t.Fatal("the old key still opens the store")
 	}
@@ -628,29 +669,12 @@ func TestRotateKey(t *testing.T) {
 // sets the package's rotateHook, so it does not run in parallel.
 func TestRotateKeyAtomic(t *testing.T) {
 	ctx := t.Context()
-	home := t.TempDir()
-	none := func(string) string { return "" }
-	key, err := LoadKey(home, none)
-	if err != nil {
-		t.Fatal(err)
-	}
+	home, path, key, s := keyFileStore(t)
 	keyFile, _ := os.ReadFile(filepath.Join(home, "key"))
-	path := filepath.Join(home, FileName)
-	s := openStore(t, path, key)
 	for _, n := range []string{"a", "b", "c"} {
 		mustSet(t, s, n, "", map[string]string{"K": "value-" + n})
 	}
-	var blobs []string
-	rows, err := s.db.QueryContext(ctx, "SELECT encrypted_keys FROM secrets ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var b []byte
-		rows.Scan(&b)
-		blobs = append(blobs, string(b))
-	}
-	rows.Close()
+	blobs := secretBlobs(t, s)
 
 	rotateHook = func(done int) error {
 		if done == 2 {
@@ -668,18 +692,7 @@ func TestRotateKeyAtomic(t *testing.T) {
 		t.Fatalf("after a failed rotation: %v %v", keys, err)
 	}
 	mustSet(t, s, "e", "", map[string]string{"K": "value-e"})
-	var after []string
-	rows, err = s.db.QueryContext(ctx, "SELECT encrypted_keys FROM secrets WHERE name != 'e' ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var b []byte
-		rows.Scan(&b)
-		after = append(after, string(b))
-	}
-	rows.Close()
-	if !reflect.DeepEqual(blobs, after) {
+	if after := secretBlobs(t, s, "e"); !reflect.DeepEqual(blobs, after) {
 		t.Fatal("a failed rotation changed the rows")
 	}
 	s.Close()
@@ -704,14 +717,7 @@ func TestRotateKeyAtomic(t *testing.T) {
 func TestRotationCutShort(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	home := t.TempDir()
-	none := func(string) string { return "" }
-	key, err := LoadKey(home, none)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(home, FileName)
-	s := openStore(t, path, key)
+	home, path, key, s := keyFileStore(t)
 	mustSet(t, s, "a", "", map[string]string{"K": "value-a"})
 	newKey := testKey(t)
 	if _, err := stageKey(key.File(), newKey); err != nil {
@@ -727,13 +733,7 @@ func TestRotationCutShort(t *testing.T) {
 	if keys, err := s.Get(ctx, "a", ""); err != nil || keys["K"] != "value-a" {
 		t.Fatalf("after recovery: %v %v", keys, err)
 	}
-	loaded, err := LoadKey(home, none)
-	if err != nil || loaded.Base64() != newKey.Base64() {
-		t.Fatalf("key file not replaced: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(home, "key.new")); !os.IsNotExist(err) {
-		t.Fatalf("key.new left behind: %v", err)
-	}
+	wantKeyFile(t, home, newKey)
 }
 
 func TestConcurrentOpenAndWrite(t *testing.T) {

@@ -235,7 +235,7 @@ func buildEvalEnv(f *evalFlags) (expr.Env, any, error) {
 		ctx = m
 	}
 	for _, a := range f.inputs {
-		key, val, err := splitAssignment(a, "-i", "key=value")
+		key, val, err := splitAssignment(a, "-i", "key=value", false)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -246,7 +246,7 @@ func buildEvalEnv(f *evalFlags) (expr.Env, any, error) {
 		ctx.Child("inputs").Set(key, v)
 	}
 	for _, a := range f.vars {
-		name, key, val, err := splitNamed(a, "--var")
+		name, key, val, err := splitNamed(a, "--var", false)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -257,7 +257,7 @@ func buildEvalEnv(f *evalFlags) (expr.Env, any, error) {
 		ctx.Child("VARS").Child(name).Set(key, v)
 	}
 	for _, a := range f.secrets {
-		name, key, val, err := splitNamed(a, "--secret")
+		name, key, val, err := splitNamed(a, "--secret", true)
 		if err != nil {
 			return nil, nil, err
 		}

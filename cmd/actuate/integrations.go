@@ -296,7 +296,7 @@ func configureIntegration(ctx context.Context, e *env, provider string, f integr
 			}
 			secret = strings.TrimRight(string(data), "\r\n")
 		} else if secret = e.getenv(f.secretEnv); secret == "" {
-			err = fmt.Errorf("--client-secret-env %s: the variable is not set", f.secretEnv)
+			err = unsetVarError("--client-secret-env", f.secretEnv, "GH_SECRET")
 		}
 	}
 	if err != nil {
@@ -336,18 +336,19 @@ func envFlagText(env string) string {
 
 // openExisting opens the store, reporting "not configured" when there is
 // none.
-func openExisting(ctx context.Context, e *env, cmd, provider, grant, envName string) (*secrets.Store, int) {
+func openExisting(ctx context.Context, e *env, cmd, provider, envName string) (*secrets.Store, int) {
 	st, err := openStore(ctx, e, envName, false)
 	if err != nil {
 		return nil, storeCode(e, cmd, err)
 	}
 	if st == nil {
-		e.errorf("%s: integration %s is not configured; run: actuate integrations configure %s ...", cmd, provider, provider)
-		return nil, exitFailed
+		return nil, notConfiguredCode(e, cmd, provider, secrets.ErrNotFound)
 	}
 	return st, -1
 }
 
+// notConfiguredCode reports err and returns its exit code, saying how to
+// configure provider when err is [secrets.ErrNotFound].
 func notConfiguredCode(e *env, cmd, provider string, err error) int {
 	if errors.Is(err, secrets.ErrNotFound) {
 		e.errorf("%s: integration %s is not configured; run: actuate integrations configure %s ...", cmd, provider, provider)
@@ -358,7 +359,7 @@ func notConfiguredCode(e *env, cmd, provider string, err error) int {
 
 func connectIntegration(ctx context.Context, e *env, provider string, f integrationFlags) int {
 	const cmd = "integrations connect"
-	st, code := openExisting(ctx, e, cmd, provider, oauth.AuthorizationCode, f.env)
+	st, code := openExisting(ctx, e, cmd, provider, f.env)
 	if st == nil {
 		return code
 	}
@@ -420,7 +421,7 @@ func openBrowser(u string) error {
 
 func testIntegration(ctx context.Context, e *env, provider string, f integrationFlags) int {
 	const cmd = "integrations test"
-	st, code := openExisting(ctx, e, cmd, provider, oauth.ClientCredentials, f.env)
+	st, code := openExisting(ctx, e, cmd, provider, f.env)
 	if st == nil {
 		return code
 	}
@@ -476,8 +477,7 @@ func integrationStatus(ctx context.Context, e *env, provider string, f integrati
 			e.errorf("%s: %v", cmd, err)
 			return exitUsage
 		}
-		e.errorf("%s: integration %s is not configured; run: actuate integrations configure %s ...", cmd, provider, provider)
-		return exitFailed
+		return notConfiguredCode(e, cmd, provider, secrets.ErrNotFound)
 	}
 	if f.json {
 		writeJSON(e.stdout, rows)
@@ -514,7 +514,7 @@ func integrationStatus(ctx context.Context, e *env, provider string, f integrati
 
 func disconnectIntegration(ctx context.Context, e *env, provider string, f integrationFlags) int {
 	const cmd = "integrations disconnect"
-	st, code := openExisting(ctx, e, cmd, provider, f.grant, f.env)
+	st, code := openExisting(ctx, e, cmd, provider, f.env)
 	if st == nil {
 		return code
 	}

@@ -320,7 +320,7 @@ func collectInputs(f *runFlags, decls []*template.Input) (*value.Map, error) {
 		inputs = m
 	}
 	for _, a := range f.inputs {
-		key, val, err := splitAssignment(a, "-i", "key=value")
+		key, val, err := splitAssignment(a, "-i", "key=value", false)
 		if err != nil {
 			return nil, err
 		}
@@ -409,7 +409,7 @@ func collectSecrets(f *runFlags) (engine.SecretSource, error) {
 		}
 	}
 	for _, a := range f.secrets {
-		name, key, val, err := splitNamed(a, "--secret")
+		name, key, val, err := splitNamed(a, "--secret", true)
 		if err != nil {
 			return nil, err
 		}
@@ -436,7 +436,7 @@ func collectVars(f *runFlags) (*value.Map, error) {
 		vars = m
 	}
 	for _, a := range f.vars {
-		name, key, val, err := splitNamed(a, "--var")
+		name, key, val, err := splitNamed(a, "--var", false)
 		if err != nil {
 			return nil, err
 		}

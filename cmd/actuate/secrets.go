@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -215,24 +216,37 @@ func orDefaultEnv(env string) string {
 
 // storeCode prints err as the command's error and returns its exit code.
 func storeCode(e *env, cmd string, err error) int {
+	e.errorf("%s: %v", cmd, err)
 	var open *storeOpenError
-	switch {
-	case errors.As(err, &open), errors.Is(err, secrets.ErrInvalid):
-		e.errorf("%s: %v", cmd, err)
+	if errors.As(err, &open) || errors.Is(err, secrets.ErrInvalid) {
 		return exitUsage
 	}
-	e.errorf("%s: %v", cmd, err)
 	return exitFailed
+}
+
+// openNamed opens the store for cmd, which works on the kind ("secret",
+// "variable") name of environment envName: without a store, name is not
+// found. On failure it reports the error and returns nil and the exit code.
+func openNamed(ctx context.Context, e *env, cmd, kind, name, envName string) (*secrets.Store, int) {
+	st, err := openStore(ctx, e, envName, false)
+	if err == nil && st == nil {
+		err = &secrets.NotFoundError{Kind: kind, Name: name, Environment: orDefaultEnv(envName)}
+	}
+	if err != nil {
+		return nil, storeCode(e, cmd, err)
+	}
+	return st, exitOK
 }
 
 // readAssignments parses KEY=VALUE arguments: VALUE=@file reads a file and
 // VALUE=- standard input (at most once), each without its trailing
-// newline. Values are returned in argument order.
-func readAssignments(e *env, cmd string, args []string) (keys []string, vals map[string]string, err error) {
+// newline. Keys are returned in argument order. secret keeps a malformed
+// argument out of the error (see splitAssignment).
+func readAssignments(e *env, cmd string, args []string, secret bool) (keys []string, vals map[string]string, err error) {
 	vals = map[string]string{}
 	stdinUsed := ""
 	for _, a := range args {
-		key, val, err := splitAssignment(a, cmd, "KEY=VALUE")
+		key, val, err := splitAssignment(a, cmd, "KEY=VALUE", secret)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -267,7 +281,7 @@ func setSecret(ctx context.Context, e *env, envName, name string, args []string)
 	if err := secrets.ValidSecretName(name); err != nil {
 		return storeCode(e, "secrets set", err)
 	}
-	keys, vals, err := readAssignments(e, "secrets set", args)
+	keys, vals, err := readAssignments(e, "secrets set", args, true)
 	if err != nil {
 		e.errorf("%v", err)
 		return exitUsage
@@ -331,12 +345,9 @@ func writeJSON(w io.Writer, v any) {
 }
 
 func getSecret(ctx context.Context, e *env, envName, name string, reveal bool) int {
-	st, err := openStore(ctx, e, envName, false)
-	if err != nil {
-		return storeCode(e, "secrets get", err)
-	}
+	st, code := openNamed(ctx, e, "secrets get", "secret", name, envName)
 	if st == nil {
-		return storeCode(e, "secrets get", &secrets.NotFoundError{Kind: "secret", Name: name, Environment: orDefaultEnv(envName)})
+		return code
 	}
 	defer st.Close()
 	keys, err := st.Get(ctx, name, envName)
@@ -363,12 +374,9 @@ func sortedNames(m map[string]string) []string {
 }
 
 func deleteSecret(ctx context.Context, e *env, envName, name string) int {
-	st, err := openStore(ctx, e, envName, false)
-	if err != nil {
-		return storeCode(e, "secrets delete", err)
-	}
+	st, code := openNamed(ctx, e, "secrets delete", "secret", name, envName)
 	if st == nil {
-		return storeCode(e, "secrets delete", &secrets.NotFoundError{Kind: "secret", Name: name, Environment: orDefaultEnv(envName)})
+		return code
 	}
 	defer st.Close()
 	if err := st.Delete(ctx, name, envName); err != nil {
@@ -401,7 +409,7 @@ func rotateKey(ctx context.Context, e *env, newKeyEnv string) int {
 	case newKeyEnv != "":
 		text := e.getenv(newKeyEnv)
 		if text == "" {
-			e.errorf("secrets rotate-key: --new-key-env %s: the variable is not set", newKeyEnv)
+			e.errorf("secrets rotate-key: %v", unsetVarError("--new-key-env", newKeyEnv, "ACTUATE_NEW_KEY"))
 			return exitUsage
 		}
 		if newKey, err = secrets.ParseKey(text, newKeyEnv); err != nil {
@@ -427,6 +435,20 @@ func rotateKey(ctx context.Context, e *env, newKeyEnv string) int {
 	home, _ := secrets.Home(e.getenv)
 	fmt.Fprintf(e.stdout, "re-encrypted the store with a new key, saved in %s\n", filepath.Join(home, secrets.KeyFileName))
 	return exitOK
+}
+
+// conventionalVarName matches the usual names of environment variables.
+var conventionalVarName = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
+
+// unsetVarError is the error of flag naming the environment variable name,
+// which is not set. A name not written as variables usually are may be the
+// secret itself, given by mistake instead of a variable's name: it is not
+// shown. example is a variable name the error suggests.
+func unsetVarError(flag, name, example string) error {
+	if conventionalVarName.MatchString(name) {
+		return fmt.Errorf("%s %s: the variable is not set", flag, name)
+	}
+	return fmt.Errorf("%s: no variable of that name is set (the name is not shown, in case it is the secret); give the name of the variable that holds it, e.g. %s %s", flag, flag, example)
 }
 
 // storeSources puts the store, if there is one, under the secrets and

@@ -10,24 +10,29 @@ import (
 	"github.com/actuatehq/actuate/expr/value"
 )
 
-// splitAssignment splits "key=value".
-func splitAssignment(s, flagName, form string) (string, string, error) {
+// splitAssignment splits "key=value". When secret is set, a malformed s
+// is not quoted in the error: it may be a secret value given without its
+// key ("=hunter2", or "hunter2" alone), which must not reach stderr.
+func splitAssignment(s, flagName, form string, secret bool) (string, string, error) {
 	key, val, ok := strings.Cut(s, "=")
 	if !ok || key == "" {
+		if secret {
+			return "", "", fmt.Errorf("%s: an argument is not %s (not shown, since it may hold a secret value); write %s", flagName, form, form)
+		}
 		return "", "", fmt.Errorf("%s %q: write %s", flagName, s, form)
 	}
 	return key, val, nil
 }
 
-// splitNamed splits "NAME.KEY=VALUE".
-func splitNamed(s, flagName string) (string, string, string, error) {
-	lhs, val, err := splitAssignment(s, flagName, "NAME.KEY=VALUE")
+// splitNamed splits "NAME.KEY=VALUE"; secret is as for splitAssignment.
+func splitNamed(s, flagName string, secret bool) (string, string, string, error) {
+	lhs, val, err := splitAssignment(s, flagName, "NAME.KEY=VALUE", secret)
 	if err != nil {
 		return "", "", "", err
 	}
 	name, key, ok := strings.Cut(lhs, ".")
 	if !ok || name == "" || key == "" {
-		return "", "", "", fmt.Errorf("%s %q: write NAME.KEY=VALUE, e.g. okta.OKTA_API_TOKEN=...", flagName, lhs)
+		return "", "", "", fmt.Errorf("%s %q: write NAME.KEY=VALUE, e.g. okta.OKTA_API_TOKEN=@token.txt", flagName, lhs)
 	}
 	return name, key, val, nil
 }

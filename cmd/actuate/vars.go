@@ -106,7 +106,7 @@ func setVar(ctx context.Context, e *env, envName, name string, args []string) in
 	if err := secrets.ValidVarName(name); err != nil {
 		return storeCode(e, "vars set", err)
 	}
-	keys, texts, err := readAssignments(e, "vars set", args)
+	keys, texts, err := readAssignments(e, "vars set", args, false)
 	if err != nil {
 		e.errorf("%v", err)
 		return exitUsage
@@ -171,12 +171,9 @@ func listVars(ctx context.Context, e *env, envName string, asJSON bool) int {
 }
 
 func getVar(ctx context.Context, e *env, envName, name string) int {
-	st, err := openStore(ctx, e, envName, false)
-	if err != nil {
-		return storeCode(e, "vars get", err)
-	}
+	st, code := openNamed(ctx, e, "vars get", "variable", name, envName)
 	if st == nil {
-		return storeCode(e, "vars get", &secrets.NotFoundError{Kind: "variable", Name: name, Environment: orDefaultEnv(envName)})
+		return code
 	}
 	defer st.Close()
 	values, err := st.GetVar(ctx, name, envName)
@@ -188,12 +185,9 @@ func getVar(ctx context.Context, e *env, envName, name string) int {
 }
 
 func deleteVar(ctx context.Context, e *env, envName, name string) int {
-	st, err := openStore(ctx, e, envName, false)
-	if err != nil {
-		return storeCode(e, "vars delete", err)
-	}
+	st, code := openNamed(ctx, e, "vars delete", "variable", name, envName)
 	if st == nil {
-		return storeCode(e, "vars delete", &secrets.NotFoundError{Kind: "variable", Name: name, Environment: orDefaultEnv(envName)})
+		return code
 	}
 	defer st.Close()
 	if err := st.DeleteVar(ctx, name, envName); err != nil {

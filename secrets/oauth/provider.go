@@ -11,12 +11,12 @@
 package oauth
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -158,18 +158,16 @@ var builtins = slices.Concat(
 		[]string{graph + ".default"}),
 )
 
+// builtins is sorted once, by id, then grant type: the order of Builtins.
+func init() {
+	slices.SortStableFunc(builtins, func(a, b Provider) int {
+		return cmp.Or(strings.Compare(a.ID, b.ID), strings.Compare(a.GrantType, b.GrantType))
+	})
+}
+
 // Builtins returns the built-in providers sorted by id, then grant type.
 // The slices they hold must not be modified.
-func Builtins() []Provider {
-	out := slices.Clone(builtins)
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].ID != out[j].ID {
-			return out[i].ID < out[j].ID
-		}
-		return out[i].GrantType < out[j].GrantType
-	})
-	return out
-}
+func Builtins() []Provider { return slices.Clone(builtins) }
 
 // Builtin returns the built-in provider id for grantType.
 func Builtin(id, grantType string) (Provider, bool) {

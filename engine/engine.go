@@ -20,7 +20,6 @@ package engine
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -199,11 +198,7 @@ func (e *NotFoundError) Error() string {
 
 // runTop runs a template as the top-level action.
 func (e *engine) runTop(ctx context.Context, t *template.Template, inputs *value.Map) (*Result, error) {
-	in, err := t.ValidateInputs(inputs)
-	if err != nil {
-		return nil, err
-	}
-	secrets, err := e.loadSecrets(ctx, t.ID(), e.declarations(t), t.SecretAliases)
+	in, secrets, err := e.prepareTemplate(ctx, t, inputs)
 	if err != nil {
 		return nil, err
 	}
@@ -219,18 +214,14 @@ func (e *engine) runTop(ctx context.Context, t *template.Template, inputs *value
 // runAction runs a Go action as the top-level action.
 func (e *engine) runAction(ctx context.Context, a actions.Action, inputs *value.Map) (*Result, error) {
 	spec := a.Spec()
-	args, err := spec.Validate(inputs)
-	if err != nil {
-		return nil, err
-	}
-	secrets, err := e.loadSecrets(ctx, spec.Name, spec.Secrets, nil)
+	args, secrets, err := e.prepareAction(ctx, spec, inputs)
 	if err != nil {
 		return nil, err
 	}
 	rec := e.startRecording(ctx, spec.Name, "", args)
 	v, err := a.Run(ctx, args, e.actionEnv(secrets, spec.Name, nil))
 	if err != nil {
-		err = e.wrapCancel(ctx, err)
+		err = e.actionError(ctx, err)
 	}
 	rec.finish(v, err)
 	if err != nil {
@@ -239,12 +230,42 @@ func (e *engine) runAction(ctx context.Context, a actions.Action, inputs *value.
 	return &Result{Value: v, Redactor: e.red, RunID: e.runID}, nil
 }
 
+// prepareTemplate validates the inputs of a run of t and loads the
+// secrets it and the actions it calls declare.
+func (e *engine) prepareTemplate(ctx context.Context, t *template.Template, inputs *value.Map) (*value.Map, *secretSet, error) {
+	in, err := t.ValidateInputs(inputs)
+	if err != nil {
+		return nil, nil, err
+	}
+	secrets, err := e.loadSecrets(ctx, t.ID(), e.declarations(t), t.SecretAliases)
+	if err != nil {
+		return nil, nil, err
+	}
+	return in, secrets, nil
+}
+
+// prepareAction validates the args of a run of the Go action of spec and
+// loads the secrets it declares.
+func (e *engine) prepareAction(ctx context.Context, spec *actions.Spec, inputs *value.Map) (*value.Map, *secretSet, error) {
+	args, err := spec.Validate(inputs)
+	if err != nil {
+		return nil, nil, err
+	}
+	secrets, err := e.loadSecrets(ctx, spec.Name, spec.Secrets, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return args, secrets, nil
+}
+
 // loadSecrets loads the run's secrets; a dry run stands in placeholders
 // for the missing ones and says so in the log.
 func (e *engine) loadSecrets(ctx context.Context, action string, decls []*template.Secret, aliases map[string]string) (*secretSet, error) {
 	set, err := loadSecrets(ctx, e.opts.Secrets, e.red, action, decls, aliases, e.opts.DryRun)
 	if err != nil {
-		return nil, err
+		// The source's error (a token refresh's) may quote a secret
+		// loaded before it.
+		return nil, e.masked(err)
 	}
 	for _, m := range set.placeholders {
 		name := m.Name
@@ -278,23 +299,10 @@ func (e *engine) redactRequest(req actions.Request) *actions.Request {
 	out := &actions.Request{Method: req.Method, URL: e.red.String(req.URL), Body: e.red.String(req.Body), Headers: http.Header{}}
 	for k, vs := range req.Headers {
 		for _, v := range vs {
-			out.Headers.Add(k, e.redactHeader(v))
+			out.Headers.Add(k, e.red.String(v))
 		}
 	}
 	return out
-}
-
-// redactHeader masks a header value. Basic credentials are built by the
-// HTTP action from the auth argument, so their base64 form was never seen
-// by the redactor: they are decoded and masked whole when they hold a
-// secret.
-func (e *engine) redactHeader(v string) string {
-	if scheme, cred, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "Basic") {
-		if raw, err := base64.StdEncoding.DecodeString(cred); err == nil && e.red.String(string(raw)) != string(raw) {
-			return scheme + " " + Mask
-		}
-	}
-	return e.red.String(v)
 }
 
 func (e *engine) emit(ev Event) {
@@ -318,6 +326,33 @@ func (e *engine) wrapCancel(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// actionError is the error of a Go action run on its own: wrapCancel's,
+// with its text masked, since it is shown (or kept in a workflow's
+// history) as it is. The original error stays reachable with errors.Is
+// and errors.As.
+func (e *engine) actionError(ctx context.Context, err error) error {
+	return e.masked(e.wrapCancel(ctx, err))
+}
+
+// masked returns err with its text masked: err itself when it holds no
+// secret, else a *maskedError wrapping it.
+func (e *engine) masked(err error) error {
+	if msg := e.red.String(err.Error()); msg != err.Error() {
+		return &maskedError{msg: msg, cause: err}
+	}
+	return err
+}
+
+// maskedError is an error whose text is masked; Unwrap returns the
+// original.
+type maskedError struct {
+	msg   string
+	cause error
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.cause }
 
 var (
 	transportOnce sync.Once

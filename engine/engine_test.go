@@ -333,9 +333,9 @@ func TestRunExpressionErrorPointsAtCharacter(t *testing.T) {
 	}
 }
 
-func TestRunCancelled(t *testing.T) {
-	t.Parallel()
-	src := `definition:
+// waitTemplate is tools.test.wait, whose one step waits until the run is
+// cancelled.
+const waitTemplate = `definition:
   title: Wait
   display_group: Test
   namespace: tools.test
@@ -345,7 +345,10 @@ func TestRunCancelled(t *testing.T) {
     - {ref: w, action: test.wait, args: {}}
   returns: ${{ steps.w.result }}
 `
-	reg := loadTemplates(t, map[string]string{"w.yml": src})
+
+func TestRunCancelled(t *testing.T) {
+	t.Parallel()
+	reg := loadTemplates(t, map[string]string{"w.yml": waitTemplate})
 	ctx, cancel := context.WithCancel(t.Context())
 	opts := Options{Templates: reg, Actions: testActions(), Events: func(ev Event) {
 		if ev.Kind == StepStarted {
@@ -382,5 +385,58 @@ func TestRunTemplateFile(t *testing.T) {
 	}
 	if got := jsonOf(t, res.Value); got != `{"out":["hello x",20,"dict"],"kept":["x",2]}` {
 		t.Errorf("result = %s", got)
+	}
+}
+
+// A Go action run on its own fails with its error masked, by Run as by
+// RunStep (whose error a workflow engine keeps in its history), and the
+// cause still reachable with errors.As.
+func TestRunGoActionErrorMasked(t *testing.T) {
+	t.Parallel()
+	opts := Options{Actions: testActions(), Secrets: StaticSecrets{"fail_key": {"K": "k-secret"}}}
+	in := value.MapOf("message", "denied for k-secret")
+	_, err := Run(t.Context(), "test.fail", in, opts)
+	if err == nil || err.Error() != "denied for ***" {
+		t.Errorf("Run: err = %v", err)
+	}
+	_, err = RunStep(t.Context(), StepRequest{Action: "test.fail", Inputs: in}, opts)
+	if err == nil || err.Error() != "denied for ***" {
+		t.Errorf("RunStep: err = %v", err)
+	}
+	if errors.Unwrap(err) == nil || errors.Unwrap(err).Error() != "denied for k-secret" {
+		t.Errorf("cause = %v", errors.Unwrap(err))
+	}
+}
+
+// failingTokens is a secret source whose token refresh fails with an
+// error quoting a secret, as a careless token endpoint might.
+type failingTokens struct{ StaticSecrets }
+
+func (failingTokens) Token(context.Context, string, string) (string, bool, error) {
+	return "", false, errors.New("refresh refused: client k-secret is disabled")
+}
+
+// An error of the secret source is masked too: it may quote a secret
+// loaded before it.
+func TestRunSecretSourceErrorMasked(t *testing.T) {
+	t.Parallel()
+	src := `definition:
+  title: Tokens
+  display_group: Test
+  namespace: tools.test
+  name: tokens
+  secrets:
+    - {name: api, keys: [KEY]}
+    - {type: oauth, provider_id: acme, grant_type: client_credentials}
+  expects: {}
+  steps:
+    - {ref: e, action: test.echo, args: {value: 1}}
+  returns: ${{ steps.e.result }}
+`
+	reg := loadTemplates(t, map[string]string{"tokens.yml": src})
+	opts := Options{Templates: reg, Actions: testActions(), Secrets: failingTokens{StaticSecrets{"api": {"KEY": "k-secret"}}}}
+	_, err := Run(t.Context(), "tools.test.tokens", nil, opts)
+	if err == nil || err.Error() != "OAuth token for acme (client_credentials): refresh refused: client *** is disabled" {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -143,17 +143,7 @@ func TestRecordFailureAndGoAction(t *testing.T) {
 
 func TestRecordCancelled(t *testing.T) {
 	t.Parallel()
-	src := `definition:
-  title: Wait
-  display_group: Test
-  namespace: tools.test
-  name: wait
-  expects: {}
-  steps:
-    - {ref: w, action: test.wait, args: {}}
-  returns: ${{ steps.w.result }}
-`
-	reg := loadTemplates(t, map[string]string{"w.yml": src})
+	reg := loadTemplates(t, map[string]string{"w.yml": waitTemplate})
 	ctx, cancel := context.WithCancel(t.Context())
 	rec := &memRecorder{}
 	opts := Options{Templates: reg, Actions: testActions(), Recorder: rec, RunID: "C", Events: func(ev Event) {

@@ -3,13 +3,12 @@ package engine
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"log/slog"
-	"net/url"
-	"sort"
+	"regexp"
 	"strings"
 	"sync"
 
+	"github.com/actuatehq/actuate/engine/internal/secretform"
 	"github.com/actuatehq/actuate/expr/value"
 )
 
@@ -26,12 +25,9 @@ type Redactor struct {
 	// secrets are the values to mask, each with its encoded forms once
 	// something has been redacted (most runs never need them).
 	secrets map[string][]string
-	// patterns are the forms of every secret, longest first; nil after
-	// a secret is added, until the next redaction.
-	patterns []string
-	// replacer masks patterns; built only when a text holds one, since
-	// building it costs more than looking for a few patterns.
-	replacer *strings.Replacer
+	// replacer masks the forms of every secret; nil after a secret is
+	// added, until the next redaction.
+	replacer *secretform.Replacer
 }
 
 // NewRedactor returns an empty redactor. The zero Redactor is ready to use
@@ -44,7 +40,8 @@ const minSecretLen = 2
 
 // AddSecret adds a secret value. It is masked in the forms it commonly
 // takes on the wire and in text too: base64 (standard and URL alphabets,
-// with and without padding), URL encoding and JSON string escaping.
+// with and without padding), URL encoding and JSON string escaping, and
+// HTTP Basic credentials holding it are masked whole.
 func (r *Redactor) AddSecret(s string) {
 	if len(s) < minSecretLen {
 		return
@@ -55,7 +52,7 @@ func (r *Redactor) AddSecret(s string) {
 			r.secrets = map[string][]string{}
 		}
 		r.secrets[s] = nil
-		r.patterns, r.replacer = nil, nil
+		r.replacer = nil
 	}
 	r.mu.Unlock()
 }
@@ -83,24 +80,6 @@ func (r *Redactor) AddValue(v any) {
 	}
 }
 
-// forms returns s and its encodings.
-func forms(s string) []string {
-	b := []byte(s)
-	return []string{s,
-		base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
-		base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b),
-		url.QueryEscape(s), url.PathEscape(s), pathForm(s), jsonEscape(s)}
-}
-
-// pathForm is s as a URL path prints it: like url.PathEscape but keeping
-// "/" (a secret placed in a path and shown in a URL, as in an HTTP error).
-func pathForm(s string) string { return (&url.URL{Path: s}).EscapedPath() }
-
-func jsonEscape(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b[1 : len(b)-1])
-}
-
 // String returns s with every known secret form replaced by [Mask].
 func (r *Redactor) String(s string) string {
 	if r == nil {
@@ -111,69 +90,52 @@ func (r *Redactor) String(s string) string {
 		r.mu.Unlock()
 		return s
 	}
-	if r.patterns == nil {
-		r.patterns = r.collectPatterns()
+	if r.replacer == nil {
+		r.replacer = r.newReplacer()
 	}
-	patterns, rep := r.patterns, r.replacer
+	rep := r.replacer
 	r.mu.Unlock()
-	if rep == nil {
-		found := false
-		for _, p := range patterns {
-			if strings.Contains(s, p) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return s
-		}
-		rep = r.buildReplacer(patterns)
-	}
-	return rep.Replace(s)
+	return maskBasic(rep.Replace(s), rep)
 }
 
-// collectPatterns returns the forms of every secret, longest first, so
-// that a value containing another is masked whole. r.mu is held.
-func (r *Redactor) collectPatterns() []string {
-	set := map[string]struct{}{}
+// basicCredentials finds HTTP Basic credentials: the scheme, then the
+// base64 of user:password.
+var basicCredentials = regexp.MustCompile(`(?i)\bbasic\s+([A-Za-z0-9+/]+={0,2})`)
+
+// maskBasic masks the HTTP Basic credentials in s that hold a secret
+// form rep replaces. An HTTP action encodes them itself from its auth
+// argument, so the redactor never learns their form: the base64 of
+// "user:secret" is not a form of the secret.
+func maskBasic(s string, rep *secretform.Replacer) string {
+	if !strings.Contains(s, "asic") && !strings.Contains(s, "ASIC") {
+		return s
+	}
+	return basicCredentials.ReplaceAllStringFunc(s, func(m string) string {
+		sub := basicCredentials.FindStringSubmatchIndex(m)
+		raw, err := base64.StdEncoding.DecodeString(m[sub[2]:sub[3]])
+		if err != nil || rep.Replace(string(raw)) == string(raw) {
+			return m
+		}
+		return m[:sub[2]] + Mask
+	})
+}
+
+// newReplacer returns the replacer masking the forms of every secret.
+// r.mu is held.
+func (r *Redactor) newReplacer() *secretform.Replacer {
+	set := map[string]string{}
 	for secret, fs := range r.secrets {
 		if fs == nil {
-			fs = forms(secret)
+			fs = secretform.Forms(secret)
 			r.secrets[secret] = fs
 		}
 		for _, f := range fs {
 			if len(f) >= minSecretLen {
-				set[f] = struct{}{}
+				set[f] = Mask
 			}
 		}
 	}
-	vals := make([]string, 0, len(set))
-	for v := range set {
-		vals = append(vals, v)
-	}
-	sort.Slice(vals, func(i, j int) bool {
-		if len(vals[i]) != len(vals[j]) {
-			return len(vals[i]) > len(vals[j])
-		}
-		return vals[i] < vals[j]
-	})
-	return vals
-}
-
-// buildReplacer returns the replacer of patterns, keeping it unless a
-// secret was added meanwhile.
-func (r *Redactor) buildReplacer(patterns []string) *strings.Replacer {
-	pairs := make([]string, 0, 2*len(patterns))
-	for _, p := range patterns {
-		pairs = append(pairs, p, Mask)
-	}
-	rep := strings.NewReplacer(pairs...)
-	r.mu.Lock()
-	if len(r.patterns) == len(patterns) && (len(patterns) == 0 || &r.patterns[0] == &patterns[0]) {
-		r.replacer = rep
-	}
-	r.mu.Unlock()
-	return rep
+	return secretform.NewReplacer(set)
 }
 
 // Value returns a copy of v with secret forms masked inside every string.

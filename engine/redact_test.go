@@ -87,3 +87,25 @@ func TestRedactorLearnsAfterUse(t *testing.T) {
 		t.Errorf("String = %q", got)
 	}
 }
+
+// HTTP Basic credentials holding a secret are masked whole wherever they
+// appear (an API echoing them in an error), though the base64 of
+// "user:secret" is not a form of the secret.
+func TestRedactorBasicCredentials(t *testing.T) {
+	t.Parallel()
+	r := NewRedactor()
+	r.AddSecret("s3cr3t")
+	cred := base64.StdEncoding.EncodeToString([]byte("bot:s3cr3t"))
+	other := base64.StdEncoding.EncodeToString([]byte("bot:public"))
+	cases := []struct{ in, want string }{
+		{"Basic " + cred, "Basic ***"},
+		{`{"auth":"basic  ` + cred + `"}`, `{"auth":"basic  ***"}`},
+		{"Basic " + other, "Basic " + other},
+		{"basic auth is off", "basic auth is off"},
+	}
+	for _, c := range cases {
+		if got := r.String(c.in); got != c.want {
+			t.Errorf("String(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -71,6 +71,8 @@ func TestRedactionTable(t *testing.T) {
 		{name: "base64 of the secret", args: `{url: "URL/b", method: GET, headers: {X-Key: "${{ FN.to_base64(SECRETS.api.KEY) }}"}}`},
 		{name: "basic auth built by the action", dryRun: true, args: `{url: "URL/a", method: GET, auth: {username: "${{ SECRETS.api.USER }}", password: "${{ SECRETS.api.KEY }}"}}`,
 			leaks: []string{base64.StdEncoding.EncodeToString([]byte(user + ":" + secret))}},
+		{name: "basic auth built by the action, sent", args: `{url: "URL/as", method: GET, auth: {username: "${{ SECRETS.api.USER }}", password: "${{ SECRETS.api.KEY }}"}}`,
+			leaks: []string{base64.StdEncoding.EncodeToString([]byte(user + ":" + secret))}},
 		{name: "basic auth header built by an expression", args: `{url: "URL/ab", method: GET, headers: {Authorization: "Basic ${{ FN.to_base64(SECRETS.api.USER + ':' + SECRETS.api.KEY) }}"}}`,
 			leaks: []string{base64.StdEncoding.EncodeToString([]byte(user + ":" + secret))}},
 		{name: "query parameter", args: `{url: "URL/q", method: GET, params: {api_key: "${{ SECRETS.api.KEY }}"}}`,

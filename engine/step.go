@@ -46,6 +46,16 @@ type StepCall struct {
 	Retries *int
 }
 
+// newStepCall describes a step calling action with the given args.
+func newStepCall(ref, action string, retries *int, args *value.Map) *StepCall {
+	c := &StepCall{Ref: ref, Action: action, Retries: retries}
+	if m, ok := args.Get("method"); ok {
+		c.Method, _ = m.(string)
+		c.Method = strings.ToUpper(c.Method)
+	}
+	return c
+}
+
 // Idempotent reports whether the step may be run again after an attempt
 // that may or may not have had its effect (a worker lost mid-step): a
 // transform (no side effect), or an HTTP action with an idempotent method
@@ -91,11 +101,7 @@ func RunStep(ctx context.Context, req StepRequest, opts Options) (*StepOutcome, 
 		return e.runActionStep(ctx, req)
 	}
 	t := req.Template
-	in, err := t.ValidateInputs(req.Inputs)
-	if err != nil {
-		return nil, err
-	}
-	secrets, err := e.loadSecrets(ctx, t.ID(), e.declarations(t), t.SecretAliases)
+	in, secrets, err := e.prepareTemplate(ctx, t, req.Inputs)
 	if err != nil {
 		return nil, err
 	}
@@ -114,12 +120,7 @@ func RunStep(ctx context.Context, req StepRequest, opts Options) (*StepOutcome, 
 			return nil, e.stepError(ctx, t, s, err)
 		}
 		if req.Check != nil {
-			sc := &StepCall{Ref: s.Ref, Action: s.Action, Retries: s.Retries}
-			if m, ok := call.Args.Get("method"); ok {
-				sc.Method, _ = m.(string)
-				sc.Method = strings.ToUpper(sc.Method)
-			}
-			if err := req.Check(sc); err != nil {
+			if err := req.Check(newStepCall(s.Ref, s.Action, s.Retries, call.Args)); err != nil {
 				return nil, e.stepError(ctx, t, s, err)
 			}
 		}
@@ -147,27 +148,18 @@ func (e *engine) runActionStep(ctx context.Context, req StepRequest) (*StepOutco
 		return nil, &NotFoundError{Name: req.Action}
 	}
 	spec := a.Spec()
-	args, err := spec.Validate(req.Inputs)
-	if err != nil {
-		return nil, err
-	}
-	secrets, err := e.loadSecrets(ctx, spec.Name, spec.Secrets, nil)
+	args, secrets, err := e.prepareAction(ctx, spec, req.Inputs)
 	if err != nil {
 		return nil, err
 	}
 	if req.Check != nil {
-		sc := &StepCall{Ref: spec.Name, Action: spec.Name}
-		if m, ok := args.Get("method"); ok {
-			sc.Method, _ = m.(string)
-			sc.Method = strings.ToUpper(sc.Method)
-		}
-		if err := req.Check(sc); err != nil {
+		if err := req.Check(newStepCall(spec.Name, spec.Name, nil, args)); err != nil {
 			return nil, err
 		}
 	}
 	v, err := a.Run(ctx, args, e.actionEnv(secrets, spec.Name, nil))
 	if err != nil {
-		return nil, e.wrapCancel(ctx, err)
+		return nil, e.actionError(ctx, err)
 	}
 	v = e.red.Value(v)
 	return &StepOutcome{Result: v, Returns: v}, nil

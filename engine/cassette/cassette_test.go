@@ -289,3 +289,17 @@ func TestMalformed(t *testing.T) {
 		}
 	}
 }
+
+// A binary body is scrubbed too: base64 in the cassette would only hide a
+// secret from a reader, not from anyone who decodes it.
+func TestScrubBinaryBody(t *testing.T) {
+	s := NewScrubber(nil, Secret{"acme.API_KEY", "sk_live_abcdef"})
+	b := s.body([]byte("\x00\x01key=sk_live_abcdef\xff"))
+	if b.Kind != BinaryBody || string(b.Data) != "\x00\x01key=<secret:acme.API_KEY>\xff" {
+		t.Errorf("binary body: kind %d, %q", b.Kind, b.Data)
+	}
+	c := &Cassette{Version: Version, Interactions: []*Interaction{{Response: Response{Status: 200, Body: b}}}}
+	if got := c.Placeholders(); len(got) != 1 || got[0] != "<secret:acme.API_KEY>" {
+		t.Errorf("placeholders: %q", got)
+	}
+}

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"net/url"
 	"regexp"
-	"sort"
+	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/actuatehq/actuate/engine/internal/secretform"
 )
 
 // Secret is a secret value to scrub and the name its placeholder shows,
@@ -38,12 +40,9 @@ type Scrubber struct {
 	mu      sync.Mutex
 	names   map[string]string // value → placeholder
 	unnamed int
-	// pairs are the forms of every value and their placeholders, longest
-	// form first, nil after a value is added until the next String.
-	pairs []string
-	// replacer replaces pairs; built only when a text holds a form,
-	// since building it costs more than looking for a few forms.
-	replacer *strings.Replacer
+	// replacer replaces every form of every value with its placeholder;
+	// nil after a value is added, until the next String.
+	replacer *secretform.Replacer
 }
 
 // NewScrubber returns a scrubber of the given secrets; redact, which may
@@ -71,15 +70,10 @@ func (s *Scrubber) Add(name, value string) {
 	}
 	if name == "" {
 		s.unnamed++
-		name = itoa(s.unnamed)
+		name = strconv.Itoa(s.unnamed)
 	}
 	s.names[value] = Placeholder(name)
-	s.pairs, s.replacer = nil, nil
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
+	s.replacer = nil
 }
 
 // String returns text with every secret form replaced by its placeholder
@@ -89,20 +83,12 @@ func (s *Scrubber) String(text string) string {
 		return text
 	}
 	s.mu.Lock()
-	if s.pairs == nil && len(s.names) > 0 {
-		s.pairs = s.formPairs()
+	if s.replacer == nil && len(s.names) > 0 {
+		s.replacer = s.newReplacer()
 	}
-	pairs, rep := s.pairs, s.replacer
+	rep := s.replacer
 	s.mu.Unlock()
 	text = unescapePlaceholders(text)
-	if rep == nil && holdsAny(text, pairs) {
-		rep = strings.NewReplacer(pairs...)
-		s.mu.Lock()
-		if len(s.pairs) == len(pairs) && len(pairs) > 0 && &s.pairs[0] == &pairs[0] {
-			s.replacer = rep
-		}
-		s.mu.Unlock()
-	}
 	if rep != nil {
 		text = rep.Replace(text)
 	}
@@ -155,21 +141,19 @@ func (c *Cassette) Placeholders() []string {
 			for _, f := range r.h {
 				add(f.Value)
 			}
-			if r.body.Kind != BinaryBody {
-				add(string(r.body.Data))
-			}
+			add(string(r.body.Data))
 		}
 	}
 	return out
 }
 
-// formPairs returns each form of each value and its placeholder, longest
-// form first, so that a value containing another is replaced whole; a
-// form shared by two values gets the smaller placeholder. s.mu is held.
-func (s *Scrubber) formPairs() []string {
+// newReplacer returns the replacer of each form of each value with its
+// placeholder; a form shared by two values gets the smaller placeholder.
+// s.mu is held.
+func (s *Scrubber) newReplacer() *secretform.Replacer {
 	form := map[string]string{}
 	for v, ph := range s.names {
-		for _, f := range forms(v) {
+		for _, f := range secretform.Forms(v) {
 			if len(f) >= minSecretLen {
 				if old, ok := form[f]; !ok || ph < old {
 					form[f] = ph
@@ -177,32 +161,7 @@ func (s *Scrubber) formPairs() []string {
 			}
 		}
 	}
-	keys := make([]string, 0, len(form))
-	for f := range form {
-		keys = append(keys, f)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if len(keys[i]) != len(keys[j]) {
-			return len(keys[i]) > len(keys[j])
-		}
-		return keys[i] < keys[j]
-	})
-	pairs := make([]string, 0, 2*len(keys))
-	for _, k := range keys {
-		pairs = append(pairs, k, form[k])
-	}
-	return pairs
-}
-
-// holdsAny reports whether text holds one of the forms of pairs (its even
-// entries).
-func holdsAny(text string, pairs []string) bool {
-	for i := 0; i < len(pairs); i += 2 {
-		if strings.Contains(text, pairs[i]) {
-			return true
-		}
-	}
-	return false
+	return secretform.NewReplacer(form)
 }
 
 func redactBetween(text string, redact func(string) string) string {
@@ -222,16 +181,6 @@ func redactBetween(text string, redact func(string) string) string {
 	}
 	b.WriteString(redact(text[last:]))
 	return b.String()
-}
-
-// forms returns s and its encodings, as the engine's redactor masks them.
-func forms(s string) []string {
-	b := []byte(s)
-	j, _ := json.Marshal(s)
-	return []string{s,
-		base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
-		base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b),
-		url.QueryEscape(s), url.PathEscape(s), (&url.URL{Path: s}).EscapedPath(), string(j[1 : len(j)-1])}
 }
 
 // Names of fields, query parameters and headers whose values are secrets

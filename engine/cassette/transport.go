@@ -135,8 +135,13 @@ func (s *Scrubber) scrubResponse(status int, h http.Header, body []byte) Respons
 
 func (s *Scrubber) body(data []byte) Body {
 	b := NewBody(data)
-	if b.Kind == BinaryBody || b.Kind == NoBody {
+	switch b.Kind {
+	case NoBody:
 		return b
+	case BinaryBody:
+		// Kept as base64, which hides a secret from a reader, not from
+		// whoever decodes it.
+		return Body{Kind: BinaryBody, Data: []byte(s.String(string(b.Data)))}
 	}
 	return NewBody([]byte(s.String(string(b.Data))))
 }

@@ -9,10 +9,10 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/actuatehq/actuate/engine/internal/yamlfields"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -276,26 +276,7 @@ func (p *parser) cassette(root *yaml.Node) (*Cassette, error) {
 // fields checks that n is a mapping with only the allowed keys and the
 // required ones, and returns its values by key.
 func (p *parser) fields(n *yaml.Node, what string, allowed, required []string) (map[string]*yaml.Node, error) {
-	if n.Kind != yaml.MappingNode {
-		return nil, p.errorf(n, "%s must be a mapping", what)
-	}
-	out := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if !slices.Contains(allowed, k.Value) {
-			return nil, p.errorf(k, "unknown key %q in %s (want one of %s)", k.Value, what, strings.Join(allowed, ", "))
-		}
-		if _, dup := out[k.Value]; dup {
-			return nil, p.errorf(k, "duplicate key %q in %s", k.Value, what)
-		}
-		out[k.Value] = v
-	}
-	for _, r := range required {
-		if out[r] == nil {
-			return nil, p.errorf(n, "%s has no %s", what, r)
-		}
-	}
-	return out, nil
+	return yamlfields.Get(n, what, allowed, required, p.errorf)
 }
 
 func (p *parser) interaction(n *yaml.Node, index int) (*Interaction, error) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/actuatehq/actuate/engine"
 	"github.com/actuatehq/actuate/engine/cassette"
+	"github.com/actuatehq/actuate/engine/internal/yamlfields"
 	"github.com/actuatehq/actuate/expr/value"
 	"github.com/actuatehq/actuate/secrets/oauth"
 	"go.yaml.in/yaml/v3"
@@ -211,35 +212,7 @@ func Parse(path string, data []byte) (*File, error) {
 // fields checks that n is a mapping with only the allowed keys and the
 // required ones, and returns its values by key.
 func (l *loader) fields(n *yaml.Node, what string, allowed, required []string) (map[string]*yaml.Node, error) {
-	if n.Kind != yaml.MappingNode {
-		return nil, l.errorf(n, "%s must be a mapping", what)
-	}
-	out := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if !contains(allowed, k.Value) {
-			return nil, l.errorf(k, "unknown key %q in %s (want one of %s)", k.Value, what, strings.Join(allowed, ", "))
-		}
-		if _, dup := out[k.Value]; dup {
-			return nil, l.errorf(k, "duplicate key %q in %s", k.Value, what)
-		}
-		out[k.Value] = v
-	}
-	for _, r := range required {
-		if out[r] == nil {
-			return nil, l.errorf(n, "%s has no %s", what, r)
-		}
-	}
-	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return yamlfields.Get(n, what, allowed, required, l.errorf)
 }
 
 func (l *loader) str(n *yaml.Node, what string) (string, error) {

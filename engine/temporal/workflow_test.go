@@ -176,6 +176,19 @@ func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) (string, error
 	return string(out), nil
 }
 
+// wantRunError fails t unless err is a *RunError of type typ with the
+// message msg.
+func wantRunError(t *testing.T, err error, typ, msg string) {
+	t.Helper()
+	var re *RunError
+	if !errors.As(err, &re) {
+		t.Fatalf("error = %v (%T), want a *RunError", err, err)
+	}
+	if re.Type != typ || re.Message != msg {
+		t.Errorf("error = %s %q\nwant    %s %q", re.Type, re.Message, typ, msg)
+	}
+}
+
 func TestWorkflowRunsStepsInOrder(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
@@ -282,13 +295,7 @@ func TestWorkflowFailures(t *testing.T) {
 			env := newEnv(t, acts, nil)
 			env.ExecuteWorkflow(WorkflowName, runInput(t, reg, tc.action, tc.inputs))
 			_, err := result(t, env)
-			var re *RunError
-			if !errors.As(err, &re) {
-				t.Fatalf("error = %v (%T), want a *RunError", err, err)
-			}
-			if re.Type != tc.typ || re.Message != tc.msg {
-				t.Errorf("error = %s %q\nwant    %s %q", re.Type, re.Message, tc.typ, tc.msg)
-			}
+			wantRunError(t, err, tc.typ, tc.msg)
 		})
 	}
 	if n := api.count("GET /tickets/1"); n != 0 {
@@ -400,14 +407,7 @@ func TestWorkflowStepTimeout(t *testing.T) {
 	in.StepTimeout = 300 * time.Millisecond
 	env.ExecuteWorkflow(WorkflowName, in)
 	_, err := result(t, env)
-	var re *RunError
-	if !errors.As(err, &re) {
-		t.Fatalf("error = %v (%T)", err, err)
-	}
-	want := `testdata/templates/slow.yml:11:7: step "wait" (core.http_request) of tools.tickets.slow failed: context deadline exceeded: the step timed out after 300ms (the run's step timeout)`
-	if re.Type != ErrStep || re.Message != want {
-		t.Errorf("error = %s %q\nwant    %s %q", re.Type, re.Message, ErrStep, want)
-	}
+	wantRunError(t, err, ErrStep, `testdata/templates/slow.yml:11:7: step "wait" (core.http_request) of tools.tickets.slow failed: context deadline exceeded: the step timed out after 300ms (the run's step timeout)`)
 	if api.count("GET /slow") != 1 {
 		t.Errorf("GET /slow sent %d times, want once", api.count("GET /slow"))
 	}
@@ -424,14 +424,7 @@ func TestWorkflowPythonStepOwnTimeout(t *testing.T) {
 	in.StepTimeout = 300 * time.Millisecond
 	env.ExecuteWorkflow(WorkflowName, in)
 	_, err := result(t, env)
-	var re *RunError
-	if !errors.As(err, &re) {
-		t.Fatalf("error = %v (%T)", err, err)
-	}
-	want := `testdata/templates/slow_python.yml:12:7: step "nap" (core.script.run_python) of tools.tickets.slow_python failed: the script ran longer than timeout_seconds (1s) and was killed; raise timeout_seconds if it needs more time`
-	if re.Type != ErrStep || re.Message != want {
-		t.Errorf("error = %s %q\nwant    %s %q", re.Type, re.Message, ErrStep, want)
-	}
+	wantRunError(t, err, ErrStep, `testdata/templates/slow_python.yml:12:7: step "nap" (core.script.run_python) of tools.tickets.slow_python failed: the script ran longer than timeout_seconds (1s) and was killed; raise timeout_seconds if it needs more time`)
 }
 
 func TestOwnTimeout(t *testing.T) {

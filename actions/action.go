@@ -209,12 +209,9 @@ var Default = NewRegistry()
 // Register adds a to the registry. The name must be dotted lowercase
 // (core.http_request) and not registered yet.
 func (r *Registry) Register(a Action) error {
-	if a == nil || a.Spec() == nil {
-		return fmt.Errorf("actions: register: nil action or spec")
-	}
-	name := a.Spec().Name
-	if !namePattern.MatchString(name) {
-		return fmt.Errorf("actions: register %q: a name is dot-separated lowercase letters, digits and underscores, e.g. tools.github.list_repos", name)
+	name, err := checkName("register", a)
+	if err != nil {
+		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -269,16 +266,28 @@ func (r *Registry) Clone() *Registry {
 // name, if any: an embedder uses it to configure a built-in action
 // differently (core.script.run_python with other limits, say).
 func (r *Registry) Replace(a Action) error {
-	if a == nil || a.Spec() == nil {
-		return fmt.Errorf("actions: replace: nil action or spec")
-	}
-	if name := a.Spec().Name; !namePattern.MatchString(name) {
-		return fmt.Errorf("actions: replace %q: a name is dot-separated lowercase letters, digits and underscores, e.g. tools.github.list_repos", name)
+	name, err := checkName("replace", a)
+	if err != nil {
+		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.actions[a.Spec().Name] = a
+	r.actions[name] = a
 	return nil
+}
+
+// checkName returns the name of an action being added to a registry by
+// op (register, replace), or an error when a has no spec or its name is
+// malformed.
+func checkName(op string, a Action) (string, error) {
+	if a == nil || a.Spec() == nil {
+		return "", fmt.Errorf("actions: %s: nil action or spec", op)
+	}
+	name := a.Spec().Name
+	if !namePattern.MatchString(name) {
+		return "", fmt.Errorf("actions: %s %q: a name is dot-separated lowercase letters, digits and underscores, e.g. tools.github.list_repos", op, name)
+	}
+	return name, nil
 }
 
 // StepChecker is implemented by actions that check the steps calling them

@@ -22,6 +22,25 @@ func JSONPath(path string, root any) (any, error) {
 	return p.eval(root), nil
 }
 
+// JSONPathQuery is a JSONPath compiled by [CompileJSONPath]. It is
+// immutable and safe for concurrent use.
+type JSONPathQuery struct {
+	p *path
+}
+
+// CompileJSONPath parses a JSONPath as [JSONPath] reads it, with the same
+// errors, for a caller that evaluates the same path many times.
+func CompileJSONPath(path string) (*JSONPathQuery, error) {
+	p, err := compileJSONPath(path)
+	if err != nil {
+		return nil, err
+	}
+	return &JSONPathQuery{p: p}, nil
+}
+
+// Eval evaluates the path against root, as [JSONPath] does.
+func (q *JSONPathQuery) Eval(root any) any { return q.p.eval(root) }
+
 // compileJSONPath parses a JSONPath written for [JSONPath].
 func compileJSONPath(text string) (*path, error) {
 	src := strings.TrimSpace(text)

@@ -69,6 +69,13 @@ func TestJSONPath(t *testing.T) {
 			if r := value.Repr(got); r != tt.want {
 				t.Errorf("JSONPath(%q) = %s, want %s", tt.path, r, tt.want)
 			}
+			q, err := CompileJSONPath(tt.path)
+			if err != nil {
+				t.Fatalf("CompileJSONPath(%q): %v", tt.path, err)
+			}
+			if r := value.Repr(q.Eval(doc)); r != tt.want {
+				t.Errorf("CompileJSONPath(%q).Eval = %s, want %s", tt.path, r, tt.want)
+			}
 		})
 	}
 }
@@ -114,6 +121,9 @@ func TestJSONPathErrors(t *testing.T) {
 		_, err := JSONPath(tt.path, nil)
 		if err == nil || err.Error() != tt.want {
 			t.Errorf("JSONPath(%q) error = %v\nwant %s", tt.path, err, tt.want)
+		}
+		if q, err := CompileJSONPath(tt.path); q != nil || err == nil || err.Error() != tt.want {
+			t.Errorf("CompileJSONPath(%q) = %v, %v\nwant error %s", tt.path, q, err, tt.want)
 		}
 	}
 }

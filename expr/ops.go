@@ -143,17 +143,20 @@ func repeat(v any, n int) (any, bool, error) {
 	n = max(n, 0)
 	switch x := v.(type) {
 	case string:
-		if len(x)*n > maxRepeat {
-			return nil, true, fmt.Errorf("repeated string would be %d bytes long; the limit is %d", len(x)*n, maxRepeat)
+		// Compared by division: len(x)*n can overflow.
+		if len(x) > 0 && n > maxRepeat/len(x) {
+			return nil, true, fmt.Errorf("repeating a string of %d bytes %d times would pass the limit of %d bytes", len(x), n, maxRepeat)
 		}
 		return strings.Repeat(x, n), true, nil
 	case []any:
-		if len(x)*n > maxRepeat {
-			return nil, true, fmt.Errorf("repeated list would hold %d items; the limit is %d", len(x)*n, maxRepeat)
+		if len(x) > 0 && n > maxRepeat/len(x) {
+			return nil, true, fmt.Errorf("repeating a list of %d items %d times would pass the limit of %d items", len(x), n, maxRepeat)
 		}
 		out := make([]any, 0, len(x)*n)
-		for range n {
-			out = append(out, x...)
+		if len(x) > 0 { // an empty list repeated any number of times is empty
+			for range n {
+				out = append(out, x...)
+			}
 		}
 		return out, true, nil
 	}

@@ -3,6 +3,7 @@ package httpaction
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/actuatehq/actuate/actions"
 	"github.com/actuatehq/actuate/actions/pylambda"
@@ -16,7 +17,7 @@ var paginateSpec = actions.Spec{
 	Title:       "HTTP paginate",
 	Description: "Paginate through a HTTP response.",
 	DocURL:      docURL,
-	Inputs: concat(
+	Inputs: slices.Concat(
 		commonInputs(),
 		[]*template.Input{formDataInput},
 		timeoutInputs(),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/actuatehq/actuate/actions"
@@ -21,7 +22,7 @@ var pollSpec = actions.Spec{
 	Title:       "HTTP poll",
 	Description: "Perform a HTTP request to a given URL with polling.",
 	DocURL:      docURL,
-	Inputs: concat(
+	Inputs: slices.Concat(
 		commonInputs(),
 		[]*template.Input{formDataInput},
 		timeoutInputs(),

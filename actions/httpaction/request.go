@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,7 +69,7 @@ var requestSpec = actions.Spec{
 	Title:       "HTTP request",
 	Description: "Perform a HTTP request to a given URL.",
 	DocURL:      docURL,
-	Inputs: concat(
+	Inputs: slices.Concat(
 		commonInputs(),
 		[]*template.Input{
 			actions.OptionalInput("content", "str | None", nil,
@@ -87,14 +88,6 @@ var requestSpec = actions.Spec{
 		},
 	),
 	Secrets: []*template.Secret{mtlsSecret, caCertSecret},
-}
-
-func concat(lists ...[]*template.Input) []*template.Input {
-	var out []*template.Input
-	for _, l := range lists {
-		out = append(out, l...)
-	}
-	return out
 }
 
 // requestAction is core.http_request.

@@ -370,6 +370,9 @@ func biInt(m *machine, args []any, kw kwargs) (any, error) {
 	return nil, typeErr("int() argument must be a string, a bytes-like object or a real number, not '%s'", typeName(x))
 }
 
+// prefixBase is the base of each integer prefix letter (0x, 0o, 0b).
+var prefixBase = map[byte]int{'x': 16, 'X': 16, 'o': 8, 'O': 8, 'b': 2, 'B': 2}
+
 // parseInt reads an integer as Python's int(s, base) does.
 func parseInt(m *machine, s string, base int) (any, error) {
 	bad := func() error {
@@ -384,12 +387,9 @@ func parseInt(m *machine, s string, base int) (any, error) {
 	}
 	b := base
 	if len(t) > 1 && t[0] == '0' {
-		p := map[byte]int{'x': 16, 'X': 16, 'o': 8, 'O': 8, 'b': 2, 'B': 2}[t[1]]
+		p := prefixBase[t[1]]
 		if p != 0 && (base == 0 || base == p) {
-			b, t = p, t[2:]
-			if strings.HasPrefix(t, "_") {
-				t = t[1:]
-			}
+			b, t = p, strings.TrimPrefix(t[2:], "_")
 		}
 	}
 	if b == 0 {
@@ -696,6 +696,20 @@ func biRange(m *machine, args []any, kw kwargs) (any, error) {
 		}
 	}
 	return r, nil
+}
+
+// jsonPathWith returns jsonpath() for a call whose path is the constant
+// the resolver compiled into q, so that each call does not parse it again.
+func jsonPathWith(b *builtin, q *expr.JSONPathQuery) *builtin {
+	c := *b
+	c.fn = func(m *machine, args []any, kw kwargs) (any, error) {
+		obj, err := m.plain(args[1])
+		if err != nil {
+			return nil, err
+		}
+		return q.Eval(obj), nil
+	}
+	return &c
 }
 
 func biJSONPath(m *machine, args []any, kw kwargs) (any, error) {

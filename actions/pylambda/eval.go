@@ -522,9 +522,9 @@ func (m *machine) repr(v any) (string, error) {
 
 // str is Python's str().
 func (m *machine) str(v any) (string, error) {
-	switch v.(type) {
+	switch x := v.(type) {
 	case string:
-		return v.(string), nil
+		return x, nil
 	case []any, *value.Map, *pySet, *rangeVal, *closure, *builtin, *generator:
 		return m.repr(v)
 	}

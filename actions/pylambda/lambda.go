@@ -206,9 +206,11 @@ func (r *resolver) node(n node, sc *scope) error {
 		if b.name == "jsonpath" {
 			if c, ok := n.args[0].(*constNode); ok {
 				if p, ok := c.v.(string); ok {
-					if _, err := expr.JSONPath(p, nil); err != nil {
+					q, err := expr.CompileJSONPath(p)
+					if err != nil {
 						return err
 					}
+					n.fn = jsonPathWith(b, q)
 				}
 			}
 		}

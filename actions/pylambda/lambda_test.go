@@ -71,6 +71,7 @@ var callTests = []struct {
 	{`lambda: ([1, 2] < [1, 3], 'a' < 'b', (1, 2) == [1, 2], {1, 2} == {2, 1}, {1} < {1, 2})`, ``, `[True, True, True, True, True]`, ""},
 	{`lambda: (-(-3), +4, -True)`, ``, `[3, 4, -1]`, ""},
 	{`lambda: ('ab' * 3, [0] * 3, 3 * 'x', [1] * -1)`, ``, `['ababab', [0, 0, 0], 'xxx', []]`, ""},
+	{`lambda: ([] * 9223372036854775807, '' * 9223372036854775807)`, ``, `[[], '']`, ""},
 	{`lambda: (1 / 0)`, ``, "", `ZeroDivisionError: division by zero`},
 	{`lambda: (1 // 0)`, ``, "", `ZeroDivisionError: integer division or modulo by zero`},
 	{`lambda: (1 % 0)`, ``, "", `ZeroDivisionError: integer modulo by zero`},
@@ -397,5 +398,32 @@ func TestCompileErrors(t *testing.T) {
 				t.Errorf("Compile(%q) error = %v\nwant %s", tt.src, err, tt.err)
 			}
 		})
+	}
+}
+
+// TestJSONPathConstant checks that a lambda whose jsonpath() path is a
+// constant (compiled once, when the lambda is) reads each call's object.
+func TestJSONPathConstant(t *testing.T) {
+	t.Parallel()
+	l, err := Compile(`lambda x: jsonpath('$.a[*].b', x)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ arg, want string }{
+		{`{"a": [{"b": 1}, {"b": 2}]}`, "[1, 2]"},
+		{`{"a": [{"b": "x"}]}`, "['x']"},
+		{`{}`, "[]"},
+	} {
+		arg, err := value.ParseJSON([]byte(tt.arg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := l.Call(arg)
+		if err != nil {
+			t.Fatalf("Call(%s): %v", tt.arg, err)
+		}
+		if r := value.Repr(got); r != tt.want {
+			t.Errorf("Call(%s) = %s, want %s", tt.arg, r, tt.want)
+		}
 	}
 }

@@ -655,8 +655,10 @@ func (m *machine) binary(op string, a, b any) (any, error) {
 				return nil, err
 			}
 			out := make([]any, 0, len(l)*k)
-			for range k {
-				out = append(out, l...)
+			if len(l) > 0 { // an empty list repeated any number of times is empty
+				for range k {
+					out = append(out, l...)
+				}
 			}
 			return out, nil
 		}

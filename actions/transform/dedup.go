@@ -98,6 +98,11 @@ func dedupItems(ctx context.Context, items, keys []any, ttlArg any, persist bool
 	}
 	var order []*group
 	seen := map[string]*group{}
+	dkeys := make([]dedupKey, len(keys))
+	for i, k := range keys {
+		path, _ := k.(string)
+		dkeys[i] = dedupKey{path: path, dotted: isDotted(path)}
+	}
 	for i, it := range items {
 		if i%256 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -108,7 +113,7 @@ func dedupItems(ctx context.Context, items, keys []any, ttlArg any, persist bool
 		if !ok || m == nil {
 			return nil, fmt.Errorf("item %d is a %s; deduplicate takes JSON objects", i, value.TypeName(it))
 		}
-		key, err := keyOf(m, keys)
+		key, err := keyOf(m, dkeys)
 		if err != nil {
 			return nil, fmt.Errorf("item %d: %w", i, err)
 		}
@@ -147,12 +152,11 @@ func dedupItems(ctx context.Context, items, keys []any, ttlArg any, persist bool
 
 // keyOf returns the canonical JSON of the item's values at keys, the
 // identity of the item for deduplication.
-func keyOf(item *value.Map, keys []any) (string, error) {
+func keyOf(item *value.Map, keys []dedupKey) (string, error) {
 	var b bytes.Buffer
 	b.WriteByte('[')
-	for i, k := range keys {
-		path, _ := k.(string)
-		v, err := lookup(item, path)
+	for i := range keys {
+		v, err := keys[i].lookup(item)
 		if err != nil {
 			return "", err
 		}
@@ -167,31 +171,47 @@ func keyOf(item *value.Map, keys []any) (string, error) {
 	return b.String(), nil
 }
 
-// lookup evaluates "$." + key strictly: a key that matches nothing is an
-// error, as in Tracecat.
-func lookup(item *value.Map, key string) (any, error) {
-	missing := fmt.Errorf("Couldn't resolve expression '$.%s' in the context", key)
-	if isDotted(key) {
+// dedupKey is one of the keys of a deduplicate call. A key that is not
+// dotted is a JSONPath, compiled when the first item is read and reused
+// for the others.
+type dedupKey struct {
+	path   string
+	dotted bool
+	query  *expr.JSONPathQuery
+}
+
+// lookup evaluates "$." + path on item strictly: a key that matches
+// nothing is an error, as in Tracecat.
+func (k *dedupKey) lookup(item *value.Map) (any, error) {
+	if k.dotted {
 		var v any = item
-		for _, part := range strings.Split(key, ".") {
+		for part := range strings.SplitSeq(k.path, ".") {
 			m, ok := v.(*value.Map)
 			if !ok || m == nil {
-				return nil, missing
+				return nil, k.missing()
 			}
 			if v, ok = m.Get(part); !ok {
-				return nil, missing
+				return nil, k.missing()
 			}
 		}
 		return v, nil
 	}
-	v, err := expr.JSONPath("$."+key, item)
-	if err != nil {
-		return nil, err
+	if k.query == nil {
+		q, err := expr.CompileJSONPath("$." + k.path)
+		if err != nil {
+			return nil, err
+		}
+		k.query = q
 	}
+	v := k.query.Eval(item)
 	if v == nil {
-		return nil, missing
+		return nil, k.missing()
 	}
 	return v, nil
+}
+
+func (k *dedupKey) missing() error {
+	return fmt.Errorf("Couldn't resolve expression '$.%s' in the context", k.path)
 }
 
 // isDotted reports whether key is names joined by dots (user.id).

@@ -228,8 +228,10 @@ func pyMul(a, b any) (any, error) {
 		}
 		l := s.([]any)
 		out := make([]any, 0, len(l)*count)
-		for range count {
-			out = append(out, l...)
+		if len(l) > 0 { // an empty list repeated any number of times is empty
+			for range count {
+				out = append(out, l...)
+			}
 		}
 		return out, nil
 	case time.Duration:

@@ -40,6 +40,7 @@ func TestMath(t *testing.T) {
 		{name: "string repeat", fn: "mul", args: l("ab", 3), want: "ababab"},
 		{name: "int first", fn: "mul", args: l(2, l(1)), want: l(1, 1)},
 		{name: "negative repeat", fn: "mul", args: l("ab", -1), want: ""},
+		{name: "empty list huge repeat", fn: "mul", args: l(l(), math.MaxInt64), want: l()},
 		{name: "duration", fn: "mul", args: l(time.Minute, 1.5), want: 90 * time.Second},
 		{name: "float repeat", fn: "mul", args: l("ab", 1.5), err: "mul: can't multiply sequence by non-int of type 'float'"},
 		{name: "none", fn: "mul", args: l(nil, 2), err: "mul: unsupported operand type(s) for *: 'NoneType' and 'int'"},

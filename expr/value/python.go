@@ -339,18 +339,8 @@ func TypeName(v any) string {
 // Int returns v as an int when it is a Python int: an int or a bool (True
 // is 1), and whether it is one.
 func Int(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	case int64:
-		return int(x), true
-	}
-	return 0, false
+	i, ok := integer(v)
+	return int(i), ok
 }
 
 // Number returns v as a float64 when v is a Python number (bool, int or

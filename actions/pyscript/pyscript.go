@@ -471,7 +471,6 @@ func (b *limitedBuffer) String() string { return b.buf.String() }
 // reply is the runner's reply.
 type reply struct {
 	result  any
-	hasRes  bool
 	problem string
 	err     *ScriptError
 }
@@ -509,14 +508,14 @@ func parseReply(data []byte) (*reply, error) {
 	}
 	m, ok := v.(*value.Map)
 	if !ok {
-		return nil, errors.New("not a JSON object")
+		return nil, errors.New("it is not a mapping")
 	}
 	r := &reply{}
 	if res, ok := m.Get("result"); ok {
 		if bytes.Contains(data, []byte(typeTag)) {
 			res = fromPython(res)
 		}
-		r.result, r.hasRes = res, true
+		r.result = res
 		return r, nil
 	}
 	if p, ok := m.Get("problem"); ok {
@@ -550,7 +549,8 @@ func parseReply(data []byte) (*reply, error) {
 		fn, _ := pair[1].(string)
 		se.Frames = append(se.Frames, Frame{Line: line, Function: fn})
 	}
-	return r.withError(se), nil
+	r.err = se
+	return r, nil
 }
 
 // str returns m's string at key, or "".
@@ -558,11 +558,6 @@ func str(m *value.Map, key string) string {
 	v, _ := m.Get(key)
 	s, _ := v.(string)
 	return s
-}
-
-func (r *reply) withError(e *ScriptError) *reply {
-	r.err = e
-	return r
 }
 
 // died explains a process that left no reply.

@@ -277,8 +277,8 @@ func (r *Registry) Replace(a Action) error {
 }
 
 // checkName returns the name of an action being added to a registry by
-// op (register, replace), or an error when a has no spec or its name is
-// malformed.
+// op (register, replace), or an error when a has no spec, its name is
+// malformed or it declares an input twice.
 func checkName(op string, a Action) (string, error) {
 	if a == nil || a.Spec() == nil {
 		return "", fmt.Errorf("actions: %s: nil action or spec", op)
@@ -286,6 +286,14 @@ func checkName(op string, a Action) (string, error) {
 	name := a.Spec().Name
 	if !namePattern.MatchString(name) {
 		return "", fmt.Errorf("actions: %s %q: a name is dot-separated lowercase letters, digits and underscores, e.g. tools.github.list_repos", op, name)
+	}
+	inputs := a.Spec().Inputs
+	for i, in := range inputs {
+		for _, prev := range inputs[:i] {
+			if prev.Name == in.Name {
+				return "", fmt.Errorf("actions: %s %q: input %q is declared twice", op, name, in.Name)
+			}
+		}
 	}
 	return name, nil
 }

@@ -153,6 +153,7 @@ func TestRegistry(t *testing.T) {
 		{listRepos, `actions: register "tools.github.list_repos": an action of that name is already registered`},
 		{&actions.Func{ActionSpec: actions.Spec{Name: "Tools.X"}}, `actions: register "Tools.X": a name is dot-separated lowercase letters, digits and underscores, e.g. tools.github.list_repos`},
 		{&actions.Func{ActionSpec: actions.Spec{Name: "nodot"}}, `actions: register "nodot": a name is dot-separated lowercase letters, digits and underscores, e.g. tools.github.list_repos`},
+		{&actions.Func{ActionSpec: actions.Spec{Name: "tools.x.twice", Inputs: []*template.Input{{Name: "a"}, {Name: "b"}, {Name: "a"}}}}, `actions: register "tools.x.twice": input "a" is declared twice`},
 	}
 	for _, c := range cases {
 		if err := reg.Register(c.a); err == nil || err.Error() != c.want {

@@ -137,14 +137,17 @@ func newEngine(opts Options) *engine {
 			e.runID = NewRunID(e.now())
 		}
 	}
-	handler := slog.Handler(slog.DiscardHandler)
+	e.logger = discardLogger
 	if opts.Logger != nil {
-		handler = opts.Logger.Handler()
+		e.handler = redactingHandler{inner: opts.Logger.Handler(), r: e.red}
+		e.logger = slog.New(&e.handler)
 	}
-	e.handler = redactingHandler{inner: handler, r: e.red}
-	e.logger = slog.New(&e.handler)
 	return e
 }
+
+// discardLogger is the logger of runs given none: there is nothing to
+// mask in what it drops.
+var discardLogger = slog.New(slog.DiscardHandler)
 
 // noTemplates is the registry of runs given none; nothing adds to it.
 var noTemplates = template.NewRegistry()
@@ -237,7 +240,8 @@ func (e *engine) prepareTemplate(ctx context.Context, t *template.Template, inpu
 	if err != nil {
 		return nil, nil, err
 	}
-	secrets, err := e.loadSecrets(ctx, t.ID(), e.declarations(t), t.SecretAliases)
+	var decls [8]*template.Secret
+	secrets, err := e.loadSecrets(ctx, t.ID(), e.appendDeclarations(decls[:0], t), t.SecretAliases)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -23,8 +23,10 @@ const Mask = "***"
 type Redactor struct {
 	mu sync.Mutex
 	// secrets are the values to mask, each with its encoded forms once
-	// something has been redacted (most runs never need them).
-	secrets map[string][]string
+	// something has been redacted (most runs never need them). A run
+	// holds a few; index finds them once there are many.
+	secrets []secret
+	index   map[string]int
 	// replacer masks the forms of every secret; nil after a secret is
 	// added, until the next redaction.
 	replacer *secretform.Replacer
@@ -47,14 +49,42 @@ func (r *Redactor) AddSecret(s string) {
 		return
 	}
 	r.mu.Lock()
-	if _, ok := r.secrets[s]; !ok {
-		if r.secrets == nil {
-			r.secrets = map[string][]string{}
+	if !r.has(s) {
+		r.secrets = append(r.secrets, secret{value: s})
+		if r.index != nil {
+			r.index[s] = len(r.secrets) - 1
+		} else if len(r.secrets) > indexFrom {
+			r.index = make(map[string]int, len(r.secrets))
+			for i, sec := range r.secrets {
+				r.index[sec.value] = i
+			}
 		}
-		r.secrets[s] = nil
 		r.replacer = nil
 	}
 	r.mu.Unlock()
+}
+
+// secret is a value to mask and, once computed, its forms.
+type secret struct {
+	value string
+	forms []string
+}
+
+// indexFrom is the number of secrets from which a Redactor indexes them.
+const indexFrom = 16
+
+// has reports whether s is a known secret; r.mu is held.
+func (r *Redactor) has(s string) bool {
+	if r.index != nil {
+		_, ok := r.index[s]
+		return ok
+	}
+	for _, sec := range r.secrets {
+		if sec.value == s {
+			return true
+		}
+	}
+	return false
 }
 
 // AddValue adds every string inside v (a value derived from a secret), as
@@ -124,12 +154,12 @@ func maskBasic(s string, rep *secretform.Replacer) string {
 // r.mu is held.
 func (r *Redactor) newReplacer() *secretform.Replacer {
 	set := map[string]string{}
-	for secret, fs := range r.secrets {
-		if fs == nil {
-			fs = secretform.Forms(secret)
-			r.secrets[secret] = fs
+	for i := range r.secrets {
+		sec := &r.secrets[i]
+		if sec.forms == nil {
+			sec.forms = secretform.Forms(sec.value)
 		}
-		for _, f := range fs {
+		for _, f := range sec.forms {
 			if len(f) >= minSecretLen {
 				set[f] = Mask
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 
@@ -107,5 +108,23 @@ func TestRedactorBasicCredentials(t *testing.T) {
 		if got := r.String(c.in); got != c.want {
 			t.Errorf("String(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+// TestRedactorManySecrets crosses the size from which a Redactor indexes
+// its secrets: each is masked and none is kept twice.
+func TestRedactorManySecrets(t *testing.T) {
+	t.Parallel()
+	r := NewRedactor()
+	for round := 0; round < 2; round++ {
+		for i := range 2 * indexFrom {
+			r.AddSecret(fmt.Sprintf("secret-%02d", i))
+		}
+	}
+	if len(r.secrets) != 2*indexFrom || len(r.index) != 2*indexFrom {
+		t.Fatalf("%d secrets, %d indexed; want %d", len(r.secrets), len(r.index), 2*indexFrom)
+	}
+	if got := r.String("secret-00 secret-16 secret-31 secret-32"); got != "*** *** *** secret-32" {
+		t.Errorf("String = %q", got)
 	}
 }

@@ -70,17 +70,19 @@ func (p *Plan) Next() (call *Call, ok bool, err error) {
 // steps.<ref>.result for the steps after it.
 func (p *Plan) Done(result any) {
 	s := p.t.Steps[p.next]
-	p.steps.Set(s.Ref, value.MapOf(
-		"result", result,
-		"result_typename", value.TypeName(result),
-		"error", nil,
-		"error_typename", nil,
-		"interaction", nil,
-		"interaction_id", nil,
-		"interaction_type", nil,
-	))
+	m := value.NewMap(len(stepFields))
+	m.Append(stepFields[0], result)
+	m.Append(stepFields[1], value.TypeName(result))
+	for _, k := range stepFields[2:] {
+		m.Append(k, nil)
+	}
+	p.steps.Set(s.Ref, m)
 	p.next++
 }
+
+// stepFields are the fields of steps.<ref>: the result and its type name,
+// then Tracecat's error and interaction fields, always None here.
+var stepFields = [...]string{"result", "result_typename", "error", "error_typename", "interaction", "interaction_id", "interaction_type"}
 
 // Result evaluates the template's returns.
 func (p *Plan) Result() (any, error) {

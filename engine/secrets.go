@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -104,55 +105,69 @@ func (e *MissingSecretsError) Error() string {
 // declaration says so. Templates declare a handful of secrets, so slices
 // beat maps here.
 func (e *engine) declarations(t *template.Template) []*template.Secret {
-	var d declared
-	d.walk(e, t)
-	return d.out
+	return e.appendDeclarations(nil, t)
 }
 
-// declared gathers the secret declarations of a template and what it
-// calls.
-type declared struct {
-	out  []*template.Secret
-	seen []*template.Template
-}
-
-func (d *declared) walk(e *engine, t *template.Template) {
-	for _, s := range d.seen {
-		if s == t {
+// appendDeclarations appends the declarations of t to out, which callers
+// may give room on their stack: a run walks them at each start. The walk
+// is depth first, a nested template's declarations coming at the place of
+// the step calling it, each template once.
+func (e *engine) appendDeclarations(out []*template.Secret, t *template.Template) []*template.Secret {
+	type frame struct {
+		t    *template.Template
+		next int // the next step to look at
+	}
+	var seenBuf [8]*template.Template
+	var stackBuf [8]frame
+	seen, stack := seenBuf[:0], stackBuf[:0]
+	enter := func(t *template.Template) {
+		if slices.Contains(seen, t) {
 			return
 		}
+		seen = append(seen, t)
+		for _, s := range t.Secrets {
+			out = addDeclaration(out, s)
+		}
+		stack = append(stack, frame{t: t})
 	}
-	d.seen = append(d.seen, t)
-	for _, s := range t.Secrets {
-		d.add(s)
-	}
-	for _, s := range t.Steps {
+	enter(t)
+	for len(stack) > 0 {
+		f := &stack[len(stack)-1]
+		if f.next == len(f.t.Steps) {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		s := f.t.Steps[f.next]
+		f.next++
 		if child, ok := e.lookupTemplate(s.Action); ok {
-			d.walk(e, child)
+			enter(child)
 		} else if a, ok := e.actions.Lookup(s.Action); ok {
 			for _, s := range a.Spec().Secrets {
-				d.add(s)
+				out = addDeclaration(out, s)
 			}
 		}
 	}
+	return out
 }
 
-func (d *declared) add(s *template.Secret) {
-	for i, prev := range d.out {
+// addDeclaration adds s to out, merging it with an earlier declaration of
+// the same secret: a secret is optional only if every declaration says so.
+func addDeclaration(out []*template.Secret, s *template.Secret) []*template.Secret {
+	for i, prev := range out {
 		if prev.SecretName() != s.SecretName() || prev.Kind != s.Kind || prev.GrantType != s.GrantType {
 			continue
 		}
 		if prev.Optional == s.Optional && len(s.Keys) == 0 && len(s.OptionalKeys) == 0 {
-			return
+			return out
 		}
 		c := *prev
 		c.Optional = prev.Optional && s.Optional
 		c.Keys = union(prev.Keys, s.Keys)
 		c.OptionalKeys = union(prev.OptionalKeys, s.OptionalKeys)
-		d.out[i] = &c
-		return
+		out[i] = &c
+		return out
 	}
-	d.out = append(d.out, s)
+	return append(out, s)
 }
 
 func union(a, b []string) []string {

@@ -83,7 +83,7 @@ func (s *Store) GetVar(ctx context.Context, name, env string) (*value.Map, error
 }
 
 func decodeValues(name, text string) (*value.Map, error) {
-	v, err := value.ParseJSON([]byte(text))
+	v, err := value.ParseJSONText(text)
 	if err != nil {
 		return nil, fmt.Errorf("variable %s is damaged: %w", name, err)
 	}

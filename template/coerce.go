@@ -320,9 +320,12 @@ func (t *Type) exact(v any) bool {
 		if !ok || m == nil {
 			return false
 		}
+		// Keys are strings: a str or any key type needs no check, which
+		// spares boxing each key.
+		anyKey := t.Key.Kind == KindStr || t.Key.Kind == KindAny
 		vals := m.Values()
 		for i, k := range m.Keys() {
-			if !t.Key.exact(k) || !t.Val.exact(vals[i]) {
+			if !anyKey && !t.Key.exact(k) || !t.Val.exact(vals[i]) {
 				return false
 			}
 		}

@@ -48,10 +48,10 @@ func (t *Template) ValidateInputs(given *value.Map) (*value.Map, error) {
 }
 
 // Validate checks values given to the action called action against its
-// declared inputs and returns the map the action sees: every declared input
-// in declaration order, each value coerced to its type as Tracecat's lax
-// validation does ("5" becomes 5 for an int), omitted optional inputs set
-// to their defaults. It reports every problem at once as an *[InputError]:
+// declared inputs (whose names are distinct) and returns the map the
+// action sees: every declared input in declaration order, each value
+// coerced to its type as Tracecat's lax validation does ("5" becomes 5 for
+// an int), omitted optional inputs set to their defaults. It reports every problem at once as an *[InputError]:
 // missing required inputs, values of the wrong type, and names that are not
 // declared. The returned map shares default values with the declarations:
 // callers must not modify them. given may be nil.
@@ -62,14 +62,14 @@ func Validate(action string, inputs []*Input, given *value.Map) (*value.Map, err
 		v, ok := lookup(given, in.Name)
 		if !ok {
 			if in.HasDefault {
-				out.Set(in.Name, in.Default)
+				out.Append(in.Name, in.Default)
 				continue
 			}
 			problems = append(problems, InputProblem{Name: in.Name, Message: "required input is missing (type " + in.TypeText + ")"})
 			continue
 		}
 		if in.Type == nil {
-			out.Set(in.Name, v)
+			out.Append(in.Name, v)
 			continue
 		}
 		cv, err := in.Type.Coerce(v)
@@ -83,7 +83,7 @@ func Validate(action string, inputs []*Input, given *value.Map) (*value.Map, err
 			problems = append(problems, InputProblem{Name: name, Message: msg})
 			continue
 		}
-		out.Set(in.Name, cv)
+		out.Append(in.Name, cv)
 	}
 	if given != nil {
 		for _, k := range given.Keys() {

@@ -86,17 +86,18 @@ func (paginateAction) Run(ctx context.Context, args *value.Map, env *actions.Env
 	path, withItems := itemsPath.(string)
 	var cur *value.Map // the request's args once next_request changed them
 	for {
-		resp, err := send(ctx, env, &r)
+		var resp response
+		sent, err := send(ctx, env, &r, &resp)
 		if err != nil {
 			return nil, err
 		}
-		if resp == nil { // dry run: one page
+		if !sent { // dry run: one page
 			if !withItems {
 				results = append(results, dryRunResult())
 			}
 			return results, nil
 		}
-		if err := r.checkStatus(resp); err != nil {
+		if err := r.checkStatus(&resp); err != nil {
 			return nil, err
 		}
 		page, err := resp.result(false)

@@ -97,11 +97,12 @@ func (pollAction) Run(ctx context.Context, args *value.Map, env *actions.Env) (a
 		return nil, errors.New("At least one of poll_condition or poll_retry_codes must be specified")
 	}
 	for attempt := 1; ; attempt++ {
-		resp, err := send(ctx, env, &r)
+		var resp response
+		sent, err := send(ctx, env, &r, &resp)
 		if err != nil {
 			return nil, err
 		}
-		if resp == nil {
+		if !sent {
 			return dryRunResult(), nil
 		}
 		again := false

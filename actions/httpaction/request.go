@@ -100,14 +100,15 @@ func (requestAction) Run(ctx context.Context, args *value.Map, env *actions.Env)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := send(ctx, env, &r)
+	var resp response
+	sent, err := send(ctx, env, &r, &resp)
 	if err != nil {
 		return nil, err
 	}
-	if resp == nil {
+	if !sent {
 		return dryRunResult(), nil
 	}
-	if err := r.checkStatus(resp); err != nil {
+	if err := r.checkStatus(&resp); err != nil {
 		return nil, err
 	}
 	return resp.result(r.base64Data)
@@ -147,8 +148,9 @@ func parseRequest(args *value.Map, action string) (request, error) {
 		return r, errors.New("missing arguments")
 	}
 	var err error
-	for _, k := range args.Keys() {
-		v, _ := args.Get(k)
+	vals := args.Values()
+	for i, k := range args.Keys() {
+		v := vals[i]
 		switch k {
 		case "url":
 			r.url, err = argString(k, v)

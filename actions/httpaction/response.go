@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/encoding/htmlindex"
 
@@ -41,7 +42,7 @@ func (r *response) data(base64Data bool) (any, error) {
 	}
 	ct := r.header.Get("Content-Type")
 	if strings.HasPrefix(ct, "application/json") {
-		v, err := value.ParseJSON(r.body)
+		v, err := value.ParseJSONText(r.text())
 		if err != nil {
 			return nil, fmt.Errorf("the response from %s has Content-Type %s but its body is not valid JSON: %w",
 				redactedURL(r.url), ct, err)
@@ -51,10 +52,17 @@ func (r *response) data(base64Data bool) (any, error) {
 	return decodeText(r.body, ct), nil
 }
 
+// text is the body as a string sharing its memory, so that the strings
+// parsed from it are not copied one by one: the body is never modified
+// once read.
+func (r *response) text() string {
+	return unsafe.String(unsafe.SliceData(r.body), len(r.body))
+}
+
 // jsonOrText is the body parsed as JSON whatever the Content-Type, or its
 // text when it is not JSON; http_poll's condition receives it.
 func (r *response) jsonOrText() any {
-	if v, err := value.ParseJSON(r.body); err == nil {
+	if v, err := value.ParseJSONText(r.text()); err == nil {
 		return v
 	}
 	return decodeText(r.body, r.header.Get("Content-Type"))
@@ -113,7 +121,8 @@ func init() {
 // repeated values joined with ", ".
 func headerMap(h http.Header) *value.Map {
 	type entry struct{ lower, name string }
-	names := make([]entry, 0, len(h))
+	var buf [16]entry
+	names := buf[:0]
 	for k := range h {
 		lk, ok := lowerNames[k]
 		if !ok {

@@ -49,22 +49,24 @@ type response struct {
 	url    *url.URL
 }
 
-// send performs r and reads the response; it returns a nil response and
-// no error when env.DryRun is set. It does not check the status.
-func send(ctx context.Context, env *actions.Env, r *request) (*response, error) {
+// send performs r and reads the response into out; it reports false,
+// sending nothing, when env.DryRun is set. It does not check the status.
+func send(ctx context.Context, env *actions.Env, r *request, out *response) (sent bool, err error) {
 	if env.DryRun != nil {
 		b, err := r.build(ctx)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		env.DryRun(actions.Request{Method: r.method, URL: b.req.URL.String(), Headers: b.req.Header, Body: string(b.body)})
-		return nil, nil
+		return false, nil
 	}
 	rt, timed, err := stepTransport(env, r.verifySSL, r.timeout)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	x := &exchange{env: env, method: r.method, timeout: r.timeout, maxRedirects: r.maxRedirects, timed: timed}
+	x := exchanges.Get().(*exchange)
+	defer x.release()
+	x.exchangeState = exchangeState{env: env, method: r.method, timeout: r.timeout, maxRedirects: r.maxRedirects, timed: timed}
 	x.rt.rt = rt
 	reqCtx := ctx
 	watch := r.timeout > 0 && timed == nil // the fallback: watch every phase here
@@ -85,7 +87,7 @@ func send(ctx context.Context, env *actions.Env, r *request) (*response, error) 
 	}
 	b, err := r.build(reqCtx)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	x.url = b.req.URL
 	rreq := &retryablehttp.Request{Request: b.req}
@@ -97,12 +99,12 @@ func send(ctx context.Context, env *actions.Env, r *request) (*response, error) 
 			err = rreq.SetBody(b.body)
 		}
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 	}
 	x.hc.Transport = &x.rt
 	if r.followRedirects {
-		x.hc.CheckRedirect = x.checkRedirect
+		x.hc.CheckRedirect = x.checkRedirectFn
 	} else {
 		x.hc.CheckRedirect = noRedirects
 	}
@@ -111,8 +113,8 @@ func send(ctx context.Context, env *actions.Env, r *request) (*response, error) 
 		RetryWaitMin: retryWaitMin,
 		RetryWaitMax: retryWaitMax,
 		RetryMax:     retryMax(env, r.method),
-		CheckRetry:   x.checkRetry,
-		Backoff:      x.backoff,
+		CheckRetry:   x.checkRetryFn,
+		Backoff:      x.backoffFn,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
 	if watch {
@@ -127,19 +129,19 @@ func send(ctx context.Context, env *actions.Env, r *request) (*response, error) 
 		if hresp != nil {
 			hresp.Body.Close()
 		}
-		return nil, x.fail(ctx, reqCtx, err)
+		return false, x.fail(ctx, reqCtx, err)
 	}
 	defer hresp.Body.Close()
 	body, err := x.readBody(hresp)
 	if err != nil {
-		return nil, x.fail(ctx, reqCtx, err)
+		return false, x.fail(ctx, reqCtx, err)
 	}
 	u := x.url
 	if hresp.Request != nil && hresp.Request.URL != nil {
 		u = hresp.Request.URL
 	}
-	x.resp = response{method: r.method, status: hresp.StatusCode, header: hresp.Header, body: body, url: u}
-	return &x.resp, nil // in the exchange's allocation
+	*out = response{method: r.method, status: hresp.StatusCode, header: hresp.Header, body: body, url: u}
+	return true, nil
 }
 
 // retryMax is the number of retries for a request: the step's `retries:`
@@ -156,18 +158,42 @@ func retryMax(env *actions.Env, method string) int {
 	return defaultRetries
 }
 
-// exchange is the state of one request, retries included. One allocation
-// holds it all.
+// exchange is the state of one request, retries included. Exchanges are
+// pooled with the callbacks bound to them, so that a request allocates
+// none of it.
 type exchange struct {
+	exchangeState
+	checkRetryFn    retryablehttp.CheckRetry
+	backoffFn       retryablehttp.Backoff
+	checkRedirectFn func(*http.Request, []*http.Request) error
+}
+
+var exchanges = sync.Pool{New: func() any {
+	x := &exchange{}
+	x.checkRetryFn, x.backoffFn, x.checkRedirectFn = x.checkRetry, x.backoff, x.checkRedirect
+	return x
+}}
+
+// release returns x to the pool, unless its fallback watchdog was armed:
+// its callback may still be running.
+func (x *exchange) release() {
+	if x.timer != nil {
+		return
+	}
+	x.exchangeState = exchangeState{}
+	exchanges.Put(x)
+}
+
+// exchangeState is what an exchange starts afresh with each request.
+type exchangeState struct {
 	env          *actions.Env
 	method       string
 	url          *url.URL
 	maxRedirects int
 
-	rt   keepIdle
-	hc   http.Client
-	rc   retryablehttp.Client
-	resp response
+	rt keepIdle
+	hc http.Client
+	rc retryablehttp.Client
 
 	// Retry bookkeeping, written by checkRetry and read by backoff.
 	attempts   int

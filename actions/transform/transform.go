@@ -342,7 +342,7 @@ func dropNulls(ctx context.Context, args *value.Map, env *actions.Env) (any, err
 func jsonObject(args *value.Map) (*value.Map, error) {
 	v, _ := args.Get("json")
 	if s, ok := v.(string); ok {
-		parsed, err := value.ParseJSON([]byte(s))
+		parsed, err := value.ParseJSONText(s)
 		if err != nil {
 			return nil, fmt.Errorf("json is not valid JSON: %w", err)
 		}

@@ -350,7 +350,7 @@ func inputValue(text string, t *template.Type) any {
 	if t == nil || acceptsText(t) {
 		return text
 	}
-	if v, err := value.ParseJSON([]byte(text)); err == nil {
+	if v, err := value.ParseJSONText(text); err == nil {
 		return v
 	}
 	return text

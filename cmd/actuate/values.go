@@ -56,7 +56,7 @@ func readValue(val string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v, err := value.ParseJSON([]byte(text)); err == nil {
+	if v, err := value.ParseJSONText(text); err == nil {
 		return v, nil
 	}
 	return text, nil

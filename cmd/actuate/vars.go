@@ -114,7 +114,7 @@ func setVar(ctx context.Context, e *env, envName, name string, args []string) in
 	values := value.NewMap(len(keys))
 	for _, k := range keys {
 		var v any = texts[k]
-		if parsed, err := value.ParseJSON([]byte(texts[k])); err == nil {
+		if parsed, err := value.ParseJSONText(texts[k]); err == nil {
 			v = parsed
 		}
 		values.Set(k, v)

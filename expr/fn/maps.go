@@ -141,7 +141,7 @@ func mapValues(args ...any) (any, error) {
 func mapFlattenDict(args ...any) (any, error) {
 	x := args[0]
 	if s, ok := x.(string); ok {
-		v, err := value.ParseJSON([]byte(s))
+		v, err := value.ParseJSONText(s)
 		if err != nil {
 			return nil, fmt.Errorf("flatten_dict: argument 1 is a string but not JSON: %w", err)
 		}
@@ -200,7 +200,7 @@ func mapIsJSON(args ...any) (any, error) {
 	if !ok {
 		return false, nil
 	}
-	_, err := value.ParseJSON([]byte(s))
+	_, err := value.ParseJSONText(s)
 	return err == nil, nil
 }
 
@@ -209,7 +209,7 @@ func mapDeserializeJSON(args ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := value.ParseJSON([]byte(s))
+	v, err := value.ParseJSONText(s)
 	if err != nil {
 		return nil, fmt.Errorf("deserialize_json: %w", err)
 	}
@@ -251,7 +251,7 @@ func mapDeserializeNDJSON(args ...any) (any, error) {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		v, err := value.ParseJSON([]byte(line))
+		v, err := value.ParseJSONText(line)
 		if err != nil {
 			return nil, fmt.Errorf("deserialize_ndjson: line %d: %w", i+1, err)
 		}

@@ -165,16 +165,22 @@ func ISODuration(d time.Duration) string {
 // document order, integers without a fraction or exponent become int, other
 // numbers float64.
 func ParseJSON(data []byte) (any, error) {
-	if v, ok := parseFast(data); ok {
+	return ParseJSONText(string(data))
+}
+
+// ParseJSONText is [ParseJSON] for a document held in a string: it spares
+// the copy, and the strings of the result share text's memory.
+func ParseJSONText(text string) (any, error) {
+	if v, ok := parseFast(text); ok {
 		return v, nil
 	}
-	return parseTokens(data)
+	return parseTokens(text)
 }
 
 // parseTokens decodes through encoding/json's token API: the reference
 // for errors and corner cases, used when parseFast declines.
-func parseTokens(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
+func parseTokens(data string) (any, error) {
+	dec := json.NewDecoder(strings.NewReader(data))
 	dec.UseNumber()
 	v, err := decodeJSON(dec)
 	if err != nil {

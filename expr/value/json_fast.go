@@ -2,7 +2,9 @@ package value
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -10,8 +12,12 @@ import (
 // ok = false for anything it does not accept, and the caller then decodes
 // with encoding/json's token API (several times slower), whose errors and
 // corner cases are the reference.
-func parseFast(data []byte) (any, bool) {
-	p := jsonParser{data: data}
+//
+// Strings in the result share data's memory.
+func parseFast(data string) (any, bool) {
+	p := parsers.Get().(*jsonParser)
+	defer p.release()
+	p.data, p.pos = data, 0
 	p.skipSpace()
 	if v, ok := p.value(0); ok {
 		p.skipSpace()
@@ -22,12 +28,32 @@ func parseFast(data []byte) (any, bool) {
 	return nil, false
 }
 
+// parsers keeps parsers with their stacks for reuse.
+var parsers = sync.Pool{New: func() any {
+	return &jsonParser{keys: make([]string, 0, 32), vals: make([]any, 0, 32)}
+}}
+
+// release returns p to parsers, holding no reference to what it read.
+func (p *jsonParser) release() {
+	clear(p.keys[:cap(p.keys)])
+	clear(p.vals[:cap(p.vals)])
+	p.keys, p.vals, p.data = p.keys[:0], p.vals[:0], ""
+	if cap(p.keys)+cap(p.vals) <= 4096 {
+		parsers.Put(p)
+	}
+}
+
 // maxJSONDepth is encoding/json's nesting limit.
 const maxJSONDepth = 10000
 
 type jsonParser struct {
-	data []byte
+	data string
 	pos  int
+	// keys and vals are a stack of the entries of the objects being
+	// read, and vals of the items of lists too: each object or list is
+	// allocated once, at its size, when it ends.
+	keys []string
+	vals []any
 }
 
 func (p *jsonParser) skipSpace() {
@@ -51,12 +77,12 @@ func (p *jsonParser) value(depth int) (any, bool) {
 			return nil, false
 		}
 		p.pos++
-		m := NewMap(4)
 		p.skipSpace()
 		if p.pos < len(p.data) && p.data[p.pos] == '}' {
 			p.pos++
-			return m, true
+			return NewMap(0), true
 		}
+		kmark, vmark := len(p.keys), len(p.vals)
 		for {
 			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
 				return nil, false
@@ -75,7 +101,8 @@ func (p *jsonParser) value(depth int) (any, bool) {
 			if !ok {
 				return nil, false
 			}
-			m.Set(k, v)
+			p.keys = append(p.keys, k)
+			p.vals = append(p.vals, v)
 			p.skipSpace()
 			if p.pos >= len(p.data) {
 				return nil, false
@@ -86,6 +113,11 @@ func (p *jsonParser) value(depth int) (any, bool) {
 				p.skipSpace()
 			case '}':
 				p.pos++
+				m := NewMap(len(p.keys) - kmark)
+				for i, k := range p.keys[kmark:] {
+					m.Set(k, p.vals[vmark+i])
+				}
+				p.keys, p.vals = p.keys[:kmark], p.vals[:vmark]
 				return m, true
 			default:
 				return nil, false
@@ -96,18 +128,18 @@ func (p *jsonParser) value(depth int) (any, bool) {
 			return nil, false
 		}
 		p.pos++
-		list := []any{}
 		p.skipSpace()
 		if p.pos < len(p.data) && p.data[p.pos] == ']' {
 			p.pos++
-			return list, true
+			return []any{}, true
 		}
+		mark := len(p.vals)
 		for {
 			v, ok := p.value(depth + 1)
 			if !ok {
 				return nil, false
 			}
-			list = append(list, v)
+			p.vals = append(p.vals, v)
 			p.skipSpace()
 			if p.pos >= len(p.data) {
 				return nil, false
@@ -118,6 +150,8 @@ func (p *jsonParser) value(depth int) (any, bool) {
 				p.skipSpace()
 			case ']':
 				p.pos++
+				list := slices.Clone(p.vals[mark:])
+				p.vals = p.vals[:mark]
 				return list, true
 			default:
 				return nil, false
@@ -138,7 +172,7 @@ func (p *jsonParser) value(depth int) (any, bool) {
 }
 
 func (p *jsonParser) literal(word string) bool {
-	if len(p.data)-p.pos >= len(word) && string(p.data[p.pos:p.pos+len(word)]) == word {
+	if len(p.data)-p.pos >= len(word) && p.data[p.pos:p.pos+len(word)] == word {
 		p.pos += len(word)
 		return true
 	}
@@ -155,11 +189,11 @@ func (p *jsonParser) str() (string, bool) {
 		case c == '"':
 			p.pos = i + 1
 			raw := p.data[start+1 : i]
-			if simple && utf8.Valid(raw) {
-				return string(raw), true
+			if simple && utf8.ValidString(raw) {
+				return raw, true
 			}
 			var s string
-			if err := json.Unmarshal(p.data[start:i+1], &s); err != nil {
+			if err := json.Unmarshal([]byte(p.data[start:i+1]), &s); err != nil {
 				return "", false
 			}
 			return s, true
@@ -215,7 +249,7 @@ func (p *jsonParser) number() (any, bool) {
 			i++
 		}
 	}
-	s := string(d[p.pos:i])
+	s := d[p.pos:i]
 	p.pos = i
 	if isInt {
 		if n, err := strconv.Atoi(s); err == nil {

@@ -28,8 +28,11 @@ func FuzzParseJSON(f *testing.F) {
 
 func compareJSON(t *testing.T, s string) {
 	t.Helper()
-	want, wantErr := parseTokens([]byte(s))
+	want, wantErr := parseTokens(s)
 	got, err := ParseJSON([]byte(s))
+	if text, textErr := ParseJSONText(s); (textErr == nil) != (err == nil) || err == nil && Repr(text) != Repr(got) {
+		t.Fatalf("ParseJSONText(%q) = %v, %v; ParseJSON gives %v, %v", s, text, textErr, got, err)
+	}
 	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
 		t.Fatalf("ParseJSON(%q) error %v, token parser %v", s, err, wantErr)
 	}

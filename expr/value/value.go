@@ -46,6 +46,14 @@ func NewMap(n int) *Map {
 	// Small maps, the usual case, come in one allocation with their
 	// storage; a map that outgrows it moves to ordinary slices.
 	switch {
+	case n <= 1:
+		x := &map1{}
+		x.m.keys, x.m.vals = x.k[:0], x.v[:0]
+		return &x.m
+	case n <= 2:
+		x := &map2{}
+		x.m.keys, x.m.vals = x.k[:0], x.v[:0]
+		return &x.m
 	case n <= 4:
 		x := &map4{}
 		x.m.keys, x.m.vals = x.k[:0], x.v[:0]
@@ -64,6 +72,16 @@ func NewMap(n int) *Map {
 
 // Maps with inline storage, allocated as one object by NewMap.
 type (
+	map1 struct {
+		m Map
+		k [1]string
+		v [1]any
+	}
+	map2 struct {
+		m Map
+		k [2]string
+		v [2]any
+	}
 	map4 struct {
 		m Map
 		k [4]string
@@ -135,6 +153,14 @@ func (m *Map) Set(key string, v any) {
 		m.vals[i] = v
 		return
 	}
+	m.Append(key, v)
+}
+
+// Append adds an entry under a key that m does not hold yet, last. It is
+// [Map.Set] without the lookup, for callers that know their keys are
+// distinct (the declared inputs of an action, say); appending a key
+// that is present leaves the map with it twice.
+func (m *Map) Append(key string, v any) {
 	m.keys = append(m.keys, key)
 	m.vals = append(m.vals, v)
 	switch {

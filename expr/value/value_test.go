@@ -482,3 +482,23 @@ func TestMapPastIndexThreshold(t *testing.T) {
 		t.Errorf("re-added key is at the end? last = %s", last)
 	}
 }
+
+// TestMapAppend builds maps of every inline size and past the index
+// threshold with Append, and checks they read as maps built with Set.
+func TestMapAppend(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 1, 2, 3, 4, 5, 8, 9, 16, 17, 40} {
+		appended, set := NewMap(n), NewMap(0)
+		for i := range n + 1 { // one past the room asked for
+			k := fmt.Sprintf("k%02d", i)
+			appended.Append(k, i)
+			set.Set(k, i)
+		}
+		if !Equal(appended, set) || appended.Len() != n+1 {
+			t.Fatalf("n=%d: Append gives %s, Set %s", n, Repr(appended), Repr(set))
+		}
+		if v, ok := appended.Get(fmt.Sprintf("k%02d", n)); !ok || v != n {
+			t.Errorf("n=%d: last key = %v, %v", n, v, ok)
+		}
+	}
+}

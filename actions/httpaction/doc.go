@@ -26,11 +26,12 @@
 // expires the action fails with a [*TimeoutError] naming the phase. When
 // the transport is an *http.Transport (without its own TLS dialer or a
 // limit of connections per host) the timeout is carried by a cached clone
-// of it: a dial timeout, TLSHandshakeTimeout, ResponseHeaderTimeout
-// (shorter ones of the transport are kept) and a deadline on each write
-// to the connection; a pooled timer watches the body's reads. Other
-// transports get the same phases watched through httptrace, at a higher
-// cost per request.
+// of it: a dial timeout, TLSHandshakeTimeout (a shorter one of the
+// transport is kept), and deadlines on the connection: each write must
+// progress within the timeout, and the response must start, and keep
+// coming, within the timeout of the last write or read. A pooled
+// connection idle for the timeout is closed. Other transports get the
+// same phases watched through httptrace, at a higher cost per request.
 //
 // # Retries
 //

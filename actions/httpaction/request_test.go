@@ -567,8 +567,8 @@ func TestTimedTransportCache(t *testing.T) {
 	if a != b || ta != tb || a != http.RoundTripper(ta) || a == testTransport {
 		t.Errorf("timed transports not cached: %p %p", a, b)
 	}
-	if ta.ResponseHeaderTimeout != time.Second || ta.TLSHandshakeTimeout != time.Second {
-		t.Errorf("timeouts %s %s", ta.ResponseHeaderTimeout, ta.TLSHandshakeTimeout)
+	if ta.ResponseHeaderTimeout != 0 || ta.TLSHandshakeTimeout != time.Second {
+		t.Errorf("timeouts: response headers %s, TLS handshake %s", ta.ResponseHeaderTimeout, ta.TLSHandshakeTimeout)
 	}
 	c, _, _ := stepTransport(env, true, 2*time.Second)
 	d, _, _ := stepTransport(env, false, time.Second)
@@ -706,5 +706,47 @@ func TestResponseTooLargeStreamed(t *testing.T) { //nolint:paralleltest // see a
 	want := "GET " + srv.URL + "/big: the response body is larger than the limit of 100 MiB"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error:\n got %v\nwant %s", err, want)
+	}
+}
+
+// TestTimedConnectionIdle checks the timed transport's read deadline on
+// pooled connections: a connection is reused while it has been idle for
+// less than the timeout, and closed once idle for longer, the next
+// request (a POST too) dialing a new one without an error.
+func TestTimedConnectionIdle(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Method)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	env, _ := newEnv()
+	env.Transport = testTransport.Clone() // a pool of its own
+	send := func(method string) {
+		t.Helper()
+		got, err := run(t, req, env, "url", srv.URL, "method", method, "timeout", 0.2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data, _ := got.(*value.Map).Get("data"); data != method {
+			t.Fatalf("data %v, want %s", data, method)
+		}
+	}
+	send("GET")
+	send("GET")
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("%d connections for two requests in a row, want 1", n)
+	}
+	time.Sleep(500 * time.Millisecond) // idle for more than the timeout
+	send("POST")
+	send("GET")
+	if n := conns.Load(); n != 2 {
+		t.Fatalf("%d connections, want 2: the idle one closed, a new one reused", n)
 	}
 }

@@ -121,9 +121,6 @@ func send(ctx context.Context, env *actions.Env, r *request, out *response) (sen
 		x.timer = time.AfterFunc(r.timeout, x.fire)
 		defer x.timer.Stop()
 	}
-	if timed != nil {
-		defer x.unwatchBody()
-	}
 	hresp, err := x.rc.Do(rreq)
 	if err != nil {
 		if hresp != nil {
@@ -202,9 +199,8 @@ type exchangeState struct {
 
 	timeout time.Duration
 	// timed is the transport when it applies the timeout itself to every
-	// phase but reading the body, which watch covers.
+	// phase.
 	timed *http.Transport
-	watch *bodyWatch
 
 	// The fallback timeout watchdog, for transports that are not an
 	// *http.Transport: a timer reset at each phase of the exchange that
@@ -322,9 +318,7 @@ func (x *exchange) checkRetry(ctx context.Context, resp *http.Response, err erro
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		x.lastErr, x.lastStatus = nil, resp.StatusCode
-		// retryablehttp drains the body before the wait
-		x.set(phaseBody)
-		x.watchBody(resp.Body)
+		x.set(phaseBody) // retryablehttp drains the body before the wait
 		return true, nil
 	}
 	return false, nil
@@ -361,7 +355,6 @@ func (x *exchange) backoff(lo, hi time.Duration, attempt int, resp *http.Respons
 	if x.timer != nil {
 		x.timer.Stop()
 	}
-	x.unwatchBody()
 	wait, ok := retryAfter(resp, x.env.Now)
 	if !ok {
 		wait = exponential(lo, hi, attempt)
@@ -464,8 +457,9 @@ func logURL(u *url.URL) string {
 	return c.String()
 }
 
-// readBody reads the response body, restarting the read timeout at each
-// read and failing beyond maxResponseBytes.
+// readBody reads the response body, failing beyond maxResponseBytes.
+// The timeout restarts at each read: the timed transport's connection
+// or the fallback watchdog applies it.
 func (x *exchange) readBody(resp *http.Response) ([]byte, error) {
 	size := 512
 	if n := resp.ContentLength; n > maxResponseBytes {
@@ -474,18 +468,11 @@ func (x *exchange) readBody(resp *http.Response) ([]byte, error) {
 		size = int(n) + 1
 	}
 	buf := make([]byte, 0, size)
-	for reads := 0; ; reads++ {
+	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
 		x.set(phaseBody)
-		if x.timed != nil {
-			if reads == 0 {
-				x.watchBody(resp.Body)
-			} else {
-				x.watch.t.Reset(x.timeout)
-			}
-		}
 		n, err := resp.Body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > maxResponseBytes {
@@ -495,8 +482,9 @@ func (x *exchange) readBody(resp *http.Response) ([]byte, error) {
 			break
 		}
 		if err != nil {
-			if x.timed != nil && x.unwatchBody() {
-				return nil, &phaseTimeout{phase: phaseBody, err: err}
+			var pt *phaseTimeout
+			if errors.As(err, &pt) {
+				return nil, &phaseTimeout{phase: phaseBody, err: pt.err}
 			}
 			return nil, err
 		}
@@ -504,7 +492,6 @@ func (x *exchange) readBody(resp *http.Response) ([]byte, error) {
 	if x.timer != nil {
 		x.timer.Stop()
 	}
-	x.unwatchBody()
 	return buf, nil
 }
 
@@ -536,70 +523,3 @@ func (e *TimeoutError) Error() string {
 
 // Timeout reports true, as net.Error does for timeouts.
 func (e *TimeoutError) Timeout() bool { return true }
-
-// bodyWatch closes a response body that makes no progress for the
-// timeout, failing the Read that waits on it: the timed transport's watch
-// over reading the body. Its timer is reset before each Read. The
-// watches are pooled, timer included.
-type bodyWatch struct {
-	t     *time.Timer
-	mu    sync.Mutex
-	body  io.Closer
-	fired bool
-}
-
-var watches = sync.Pool{New: func() any {
-	w := &bodyWatch{}
-	w.t = time.AfterFunc(time.Hour, w.fire)
-	w.t.Stop()
-	return w
-}}
-
-func (w *bodyWatch) fire() {
-	w.mu.Lock()
-	w.fired = true
-	body := w.body
-	w.mu.Unlock()
-	if body != nil {
-		body.Close()
-	}
-}
-
-// watchBody (re)starts the watch over body; it does nothing unless the
-// transport is timed.
-func (x *exchange) watchBody(body io.Closer) {
-	if x.timed == nil {
-		return
-	}
-	w := x.watch
-	fresh := w == nil
-	if fresh {
-		w = watches.Get().(*bodyWatch)
-		x.watch = w
-	}
-	w.mu.Lock()
-	w.body = body
-	if fresh {
-		w.fired = false
-	}
-	w.mu.Unlock()
-	w.t.Reset(x.timeout)
-}
-
-// unwatchBody stops the watch, if any, and reports whether it fired.
-func (x *exchange) unwatchBody() (fired bool) {
-	w := x.watch
-	if w == nil {
-		return false
-	}
-	x.watch = nil
-	stopped := w.t.Stop()
-	w.mu.Lock()
-	fired = w.fired
-	w.body = nil
-	w.mu.Unlock()
-	if stopped {
-		watches.Put(w) // its callback is not running and will not
-	}
-	return fired
-}

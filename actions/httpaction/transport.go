@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/actuatehq/actuate/actions"
@@ -154,19 +155,22 @@ func timeoutCapable(t *http.Transport) bool {
 		t.MaxConnsPerHost <= 0
 }
 
-// withTimeouts makes t apply timeout to each phase of an exchange but the
-// reading of the body, which the exchange watches itself:
+// withTimeouts makes t apply timeout to each phase of an exchange:
 //   - dialing (DialContext under a context with the timeout),
 //   - the TLS handshake (TLSHandshakeTimeout),
 //   - each write on the connection, so writing the request and its body
 //     (a write deadline set before each write),
-//   - the wait for the response headers once the request is written
-//     (ResponseHeaderTimeout).
+//   - the wait for the response and each read of it: every write and
+//     every read that brings data sets the read deadline the timeout
+//     ahead, so that the response must start, and keep coming, within
+//     the timeout.
 //
-// Timeouts t already has that are shorter stay as they are. The phases
-// that time out fail with a *phaseTimeout (dialing, writing) or with
-// net/http's own timeout errors (TLS handshake, response headers), which
-// timeoutPhase recognises.
+// Timeouts t already has that are shorter stay as they are. A connection
+// idle in the pool keeps the read deadline of its last read: it is closed
+// once idle for the timeout, and the next request dials a new one. This
+// costs no timer per request. The phases that time out fail with a
+// *phaseTimeout (dialing, writing, reading) or with net/http's own
+// timeout error (TLS handshake), which timeoutPhase recognises.
 func withTimeouts(t *http.Transport, timeout time.Duration) {
 	dial := t.DialContext
 	if dial == nil {
@@ -189,32 +193,88 @@ func withTimeouts(t *http.Transport, timeout time.Duration) {
 	if t.TLSHandshakeTimeout <= 0 || timeout < t.TLSHandshakeTimeout {
 		t.TLSHandshakeTimeout = timeout
 	}
-	if t.ResponseHeaderTimeout <= 0 || timeout < t.ResponseHeaderTimeout {
-		t.ResponseHeaderTimeout = timeout
-	}
 }
 
 // timedConn is a connection whose writes each fail with a *phaseTimeout
-// when they make no progress for the timeout. Reads are left alone: the
-// transport reads idle connections in the background.
+// when they make no progress for the timeout, and whose reads fail so
+// when nothing comes for the timeout after the last write or read. The
+// writes of a TLS handshake leave the read deadline alone: the handshake
+// has TLSHandshakeTimeout.
+//
+// Setting a deadline costs a runtime timer update, which back-to-back
+// requests need not pay: a deadline is set an eighth of the timeout
+// further than asked, and left alone while it is at least the timeout
+// away. A phase thus times out after between 1 and 1.125 times the
+// timeout without progress.
 type timedConn struct {
 	net.Conn
 	timeout time.Duration
+	// readBy and writeBy are the deadlines set, in Unix nanoseconds; 0
+	// for none. readBy is set once a write other than a TLS handshake's
+	// has been made; reads that bring data then push it on. The writing
+	// and the reading goroutines share them.
+	readBy, writeBy atomic.Int64
+}
+
+// tlsHandshakeRecord tells whether a write starts with a TLS handshake
+// or change_cipher_spec record. An HTTP/1 request starts with a letter;
+// TLS application data, with record type 23.
+func tlsHandshakeRecord(p []byte) bool {
+	return len(p) > 0 && (p[0] == 22 || p[0] == 20)
+}
+
+// extend sets the read or the write deadline unless the one set is at
+// least the timeout away.
+func (c *timedConn) extend(read bool) error {
+	by := &c.writeBy
+	if read {
+		by = &c.readBy
+	}
+	want := time.Now().Add(c.timeout)
+	if want.UnixNano() <= by.Load() {
+		return nil
+	}
+	d := want.Add(c.timeout / 8)
+	by.Store(d.UnixNano())
+	if read {
+		return c.Conn.SetReadDeadline(d)
+	}
+	return c.Conn.SetWriteDeadline(d)
 }
 
 func (c *timedConn) Write(p []byte) (int, error) {
-	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
+	if err := c.extend(false); err != nil {
 		return 0, err
 	}
 	n, err := c.Conn.Write(p)
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = &phaseTimeout{phase: phaseWrite, err: err}
+		}
+		return n, err
+	}
+	if tlsHandshakeRecord(p) {
+		return n, nil
+	}
+	// The answer to what was written must start within the timeout.
+	return n, c.extend(true)
+}
+
+func (c *timedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && err == nil && c.readBy.Load() != 0 {
+		err = c.extend(true)
+	}
 	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
-		err = &phaseTimeout{phase: phaseWrite, err: err}
+		// The exchange tells the headers from the body.
+		err = &phaseTimeout{phase: phaseHeaders, err: err}
 	}
 	return n, err
 }
 
-// phaseTimeout is the error of a phase that a timed transport or the body
-// watch cut short; the exchange turns it into a *TimeoutError.
+// phaseTimeout is the error of a phase that a timed transport or the
+// fallback watchdog cut short; the exchange turns it into a
+// *TimeoutError.
 type phaseTimeout struct {
 	phase int32
 	err   error
@@ -238,11 +298,8 @@ func timeoutPhase(t *http.Transport, timeout time.Duration, err error) (int32, b
 		return pt.phase, true
 	}
 	for e := err; e != nil; e = errors.Unwrap(e) {
-		switch e.Error() {
-		case "net/http: TLS handshake timeout":
+		if e.Error() == "net/http: TLS handshake timeout" {
 			return phaseTLS, t.TLSHandshakeTimeout == timeout
-		case "net/http: timeout awaiting response headers", "http2: timeout awaiting response headers":
-			return phaseHeaders, t.ResponseHeaderTimeout == timeout
 		}
 	}
 	return 0, false

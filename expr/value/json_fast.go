@@ -33,10 +33,12 @@ var parsers = sync.Pool{New: func() any {
 	return &jsonParser{keys: make([]string, 0, 32), vals: make([]any, 0, 32)}
 }}
 
-// release returns p to parsers, holding no reference to what it read.
+// release returns p to parsers. Its stacks hold no reference to what it
+// read: every object and list clears its entries when it ends, and a
+// parse that failed leaves its entries on the stacks, cleared here.
 func (p *jsonParser) release() {
-	clear(p.keys[:cap(p.keys)])
-	clear(p.vals[:cap(p.vals)])
+	clear(p.keys)
+	clear(p.vals)
 	p.keys, p.vals, p.data = p.keys[:0], p.vals[:0], ""
 	if cap(p.keys)+cap(p.vals) <= 4096 {
 		parsers.Put(p)
@@ -117,6 +119,8 @@ func (p *jsonParser) value(depth int) (any, bool) {
 				for i, k := range p.keys[kmark:] {
 					m.Set(k, p.vals[vmark+i])
 				}
+				clear(p.keys[kmark:])
+				clear(p.vals[vmark:])
 				p.keys, p.vals = p.keys[:kmark], p.vals[:vmark]
 				return m, true
 			default:
@@ -151,6 +155,7 @@ func (p *jsonParser) value(depth int) (any, bool) {
 			case ']':
 				p.pos++
 				list := slices.Clone(p.vals[mark:])
+				clear(p.vals[mark:])
 				p.vals = p.vals[:mark]
 				return list, true
 			default:

@@ -29,8 +29,11 @@
 // of it: a dial timeout, TLSHandshakeTimeout (a shorter one of the
 // transport is kept), and deadlines on the connection: each write must
 // progress within the timeout, and the response must start, and keep
-// coming, within the timeout of the last write or read. A pooled
-// connection idle for the timeout is closed. Other transports get the
+// coming, within the timeout of the last write or read. So that
+// back-to-back requests do not update a timer each, a deadline is set an
+// eighth of the timeout further and moved only when less than the timeout
+// is left: these phases time out after 1 to 1.125 times the timeout
+// without progress. A pooled connection idle for that long is closed. Other transports get the
 // same phases watched through httptrace, at a higher cost per request.
 //
 // # Retries

@@ -55,6 +55,11 @@ type Spec struct {
 	Inputs []*template.Input
 	// Secrets are the secrets the action may read through [Env.Secrets].
 	Secrets []*template.Secret
+	// OwnDefaults says that Run applies the defaults of the optional
+	// inputs it is not given: [Spec.Validate] then leaves them out of the
+	// args, which spares a map of every input per call. The defaults
+	// declared in Inputs must be the ones Run applies.
+	OwnDefaults bool
 }
 
 // Input returns the argument called name.
@@ -68,8 +73,12 @@ func (s *Spec) Input(name string) (*template.Input, bool) {
 }
 
 // Validate checks args against the spec and returns them coerced, with
-// defaults filled in; see [template.Validate].
+// defaults filled in unless the action applies them itself (OwnDefaults);
+// see [template.Validate].
 func (s *Spec) Validate(args *value.Map) (*value.Map, error) {
+	if s.OwnDefaults {
+		return template.ValidateGiven(s.Name, s.Inputs, args)
+	}
 	return template.Validate(s.Name, s.Inputs, args)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/actuatehq/actuate/actions"
@@ -35,18 +36,45 @@ type Call struct {
 // VARS contexts (name → *value.Map; either may be nil) and the run's
 // redactor, which learns every value derived from SECRETS.
 func NewPlan(t *template.Template, inputs, secrets, vars *value.Map, red *Redactor) *Plan {
-	steps := value.NewMap(len(t.Steps))
-	if secrets == nil {
-		secrets = value.NewMap(0)
-	}
-	if vars == nil {
-		vars = value.NewMap(0)
-	}
-	env := expr.Env{"inputs": inputs, "steps": steps, "SECRETS": secrets, "VARS": vars, "ENV": emptyEnv}
-	return &Plan{t: t, env: env, steps: steps, red: red}
+	p := &Plan{env: make(expr.Env, 5)}
+	p.start(t, inputs, secrets, vars, red)
+	return p
 }
 
-var emptyEnv = value.NewMap(0)
+func (p *Plan) start(t *template.Template, inputs, secrets, vars *value.Map, red *Redactor) {
+	p.t, p.red, p.next = t, red, 0
+	p.steps = value.NewMap(len(t.Steps))
+	if secrets == nil {
+		secrets = emptyMap
+	}
+	if vars == nil {
+		vars = emptyMap
+	}
+	p.env["inputs"], p.env["steps"], p.env["SECRETS"], p.env["VARS"], p.env["ENV"] = inputs, p.steps, secrets, vars, emptyMap
+}
+
+// emptyMap stands for the contexts a run has none of; expressions only
+// read their contexts.
+var emptyMap = value.NewMap(0)
+
+// plans keeps plans, with their env maps, for the engine's own runs.
+var plans = sync.Pool{New: func() any { return &Plan{env: make(expr.Env, 5)} }}
+
+// acquirePlan is NewPlan from the pool; [Plan.release] returns it.
+func acquirePlan(t *template.Template, inputs, secrets, vars *value.Map, red *Redactor) *Plan {
+	p := plans.Get().(*Plan)
+	p.start(t, inputs, secrets, vars, red)
+	return p
+}
+
+// release returns p to the pool, holding nothing of its run.
+func (p *Plan) release() {
+	for k := range p.env {
+		p.env[k] = nil
+	}
+	p.t, p.steps, p.red = nil, nil, nil
+	plans.Put(p)
+}
 
 // Next returns the next step with its evaluated args, or ok = false when
 // every step has run.
@@ -221,7 +249,8 @@ func (e *engine) runTemplate(ctx context.Context, t *template.Template, inputs *
 	if depth > e.opts.MaxDepth {
 		return nil, fmt.Errorf("templates nested more than %d deep (at %s); a template may not call templates that deep", e.opts.MaxDepth, t.ID())
 	}
-	plan := NewPlan(t, inputs, secrets.m, e.opts.Vars, e.red)
+	plan := acquirePlan(t, inputs, secrets.m, e.opts.Vars, e.red)
+	defer plan.release()
 	for i := 0; ; i++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err

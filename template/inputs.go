@@ -51,18 +51,35 @@ func (t *Template) ValidateInputs(given *value.Map) (*value.Map, error) {
 // declared inputs (whose names are distinct) and returns the map the
 // action sees: every declared input in declaration order, each value
 // coerced to its type as Tracecat's lax validation does ("5" becomes 5 for
-// an int), omitted optional inputs set to their defaults. It reports every problem at once as an *[InputError]:
-// missing required inputs, values of the wrong type, and names that are not
-// declared. The returned map shares default values with the declarations:
-// callers must not modify them. given may be nil.
+// an int), omitted optional inputs set to their defaults. It reports
+// every problem at once as an *[InputError]: missing required inputs,
+// values of the wrong type, and names that are not declared. The returned
+// map shares default values with the declarations: callers must not modify
+// them. given may be nil.
 func Validate(action string, inputs []*Input, given *value.Map) (*value.Map, error) {
-	out := value.NewMap(len(inputs))
+	return validate(action, inputs, given, true)
+}
+
+// ValidateGiven is [Validate] leaving the omitted optional inputs out, for
+// callers that apply their defaults themselves.
+func ValidateGiven(action string, inputs []*Input, given *value.Map) (*value.Map, error) {
+	return validate(action, inputs, given, false)
+}
+
+func validate(action string, inputs []*Input, given *value.Map, defaults bool) (*value.Map, error) {
+	size := len(inputs)
+	if !defaults && given != nil {
+		size = given.Len()
+	}
+	out := value.NewMap(size)
 	var problems []InputProblem
 	for _, in := range inputs {
 		v, ok := lookup(given, in.Name)
 		if !ok {
 			if in.HasDefault {
-				out.Append(in.Name, in.Default)
+				if defaults {
+					out.Append(in.Name, in.Default)
+				}
 				continue
 			}
 			problems = append(problems, InputProblem{Name: in.Name, Message: "required input is missing (type " + in.TypeText + ")"})

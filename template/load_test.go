@@ -230,16 +230,28 @@ func TestValidateInputs(t *testing.T) {
 	if string(text) != want {
 		t.Errorf("inputs = %s, want %s", text, want)
 	}
+	// ValidateGiven coerces the same way and leaves the defaults out.
+	given = value.MapOf("count", "5", "name", "x", "when", "2024-01-02T03:04:05Z")
+	got, err = ValidateGiven(tpl.ID(), tpl.Inputs, given)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, _ := value.MarshalJSON(got); string(text) != `{"name":"x","count":5,"when":"2024-01-02T03:04:05Z"}` {
+		t.Errorf("ValidateGiven = %s", text)
+	}
 
-	_, err = tpl.ValidateInputs(value.MapOf("count", "many", "tags", []any{"a", 2}, "colour", "red", "size", 1))
+	bad := value.MapOf("count", "many", "tags", []any{"a", 2}, "colour", "red", "size", 1)
 	wantErr := `invalid inputs for tools.t.t:
   name: required input is missing (type str)
   count: expected int, got 'many' (str)
   tags[1]: expected str, got 2 (int)
   colour: unknown input; declared inputs are: count, name, ratio, tags, when
   size: unknown input; declared inputs are: count, name, ratio, tags, when`
-	if err == nil || err.Error() != wantErr {
+	if _, err = tpl.ValidateInputs(bad); err == nil || err.Error() != wantErr {
 		t.Errorf("error:\n%v\nwant:\n%s", err, wantErr)
+	}
+	if _, err = ValidateGiven(tpl.ID(), tpl.Inputs, bad); err == nil || err.Error() != wantErr {
+		t.Errorf("ValidateGiven error:\n%v\nwant:\n%s", err, wantErr)
 	}
 }
 

@@ -88,6 +88,8 @@ var requestSpec = actions.Spec{
 		},
 	),
 	Secrets: []*template.Secret{mtlsSecret, caCertSecret},
+	// parseRequest starts from the same defaults.
+	OwnDefaults: true,
 }
 
 // requestAction is core.http_request.

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/actuatehq/actuate/actions"
 	"github.com/actuatehq/actuate/expr/value"
+	"github.com/actuatehq/actuate/template"
 )
 
 var req = requestAction{}
@@ -32,14 +34,36 @@ func TestRegistered(t *testing.T) {
 	}
 }
 
+// TestRequestSpecDefaults checks the declared defaults and that
+// parseRequest applies the same ones: core.http_request gets only the
+// args a step gives (OwnDefaults).
 func TestRequestSpecDefaults(t *testing.T) {
 	t.Parallel()
-	got := args(t, req, "url", "http://x", "method", "GET")
+	given := value.MapOf("url", "http://x", "method", "GET")
+	filled, err := template.Validate(req.Spec().Name, req.Spec().Inputs, given)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := `{"url":"http://x","method":"GET","headers":null,"params":null,"payload":null,"content":null,` +
 		`"form_data":null,"files":null,"auth":null,"timeout":10.0,"follow_redirects":false,"max_redirects":20,` +
 		`"ignore_status_codes":null,"base64_encode_data":false,"verify_ssl":true}`
-	if s := jsonText(t, got); s != want {
+	if s := jsonText(t, filled); s != want {
 		t.Errorf("defaults:\n got %s\nwant %s", s, want)
+	}
+	got := args(t, req, "url", "http://x", "method", "GET")
+	if s := jsonText(t, got); s != `{"url":"http://x","method":"GET"}` {
+		t.Errorf("validated args hold more than was given: %s", s)
+	}
+	fromDefaults, err := parseRequest(filled, req.Spec().Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromGiven, err := parseRequest(got, req.Spec().Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromDefaults, fromGiven) {
+		t.Errorf("parseRequest's defaults differ from the declared ones:\n%+v\n%+v", fromGiven, fromDefaults)
 	}
 	s := req.Spec()
 	if len(s.Secrets) != 2 || s.Secrets[0].Name != "mtls" || s.Secrets[0].SecretType != "mtls" || !s.Secrets[0].Optional ||

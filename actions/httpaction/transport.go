@@ -214,6 +214,10 @@ type timedConn struct {
 	// has been made; reads that bring data then push it on. The writing
 	// and the reading goroutines share them.
 	readBy, writeBy atomic.Int64
+	// readExpired is set when a read has failed at the read deadline.
+	// The transport then closes the connection, failing a write still
+	// blocked on it: the write phase timed out.
+	readExpired atomic.Bool
 }
 
 // tlsHandshakeRecord tells whether a write starts with a TLS handshake
@@ -248,7 +252,7 @@ func (c *timedConn) Write(p []byte) (int, error) {
 	}
 	n, err := c.Conn.Write(p)
 	if err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
+		if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, net.ErrClosed) && c.readExpired.Load() {
 			err = &phaseTimeout{phase: phaseWrite, err: err}
 		}
 		return n, err
@@ -266,6 +270,7 @@ func (c *timedConn) Read(p []byte) (int, error) {
 		err = c.extend(true)
 	}
 	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		c.readExpired.Store(true)
 		// The exchange tells the headers from the body.
 		err = &phaseTimeout{phase: phaseHeaders, err: err}
 	}

@@ -214,10 +214,12 @@ type timedConn struct {
 	// has been made; reads that bring data then push it on. The writing
 	// and the reading goroutines share them.
 	readBy, writeBy atomic.Int64
-	// readExpired is set when a read has failed at the read deadline.
-	// The transport then closes the connection, failing a write still
-	// blocked on it: the write phase timed out.
-	readExpired atomic.Bool
+	// writing is set while a write is in progress, and readExpired when
+	// a read failed at the read deadline meanwhile: the transport then
+	// closes the connection, failing the blocked write, whose phase has
+	// timed out. A connection that expired idle fails the next write
+	// plainly, which the transport retries on a new connection.
+	writing, readExpired atomic.Bool
 }
 
 // tlsHandshakeRecord tells whether a write starts with a TLS handshake
@@ -250,7 +252,9 @@ func (c *timedConn) Write(p []byte) (int, error) {
 	if err := c.extend(false); err != nil {
 		return 0, err
 	}
+	c.writing.Store(true)
 	n, err := c.Conn.Write(p)
+	c.writing.Store(false)
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, net.ErrClosed) && c.readExpired.Load() {
 			err = &phaseTimeout{phase: phaseWrite, err: err}
@@ -270,7 +274,9 @@ func (c *timedConn) Read(p []byte) (int, error) {
 		err = c.extend(true)
 	}
 	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
-		c.readExpired.Store(true)
+		if c.writing.Load() {
+			c.readExpired.Store(true)
+		}
 		// The exchange tells the headers from the body.
 		err = &phaseTimeout{phase: phaseHeaders, err: err}
 	}

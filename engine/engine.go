@@ -105,6 +105,10 @@ type engine struct {
 	redactor  Redactor // red points here
 	runID     string
 	recording *recording // nil without a Recorder
+	// secrets and result hold the run's secret set and result, in the
+	// engine's allocation.
+	secrets secretSet
+	result  Result
 }
 
 func newEngine(opts Options) *engine {
@@ -211,7 +215,8 @@ func (e *engine) runTop(ctx context.Context, t *template.Template, inputs *value
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Value: v, Redactor: e.red, RunID: e.runID}, nil
+	e.result = Result{Value: v, Redactor: e.red, RunID: e.runID}
+	return &e.result, nil
 }
 
 // runAction runs a Go action as the top-level action.
@@ -230,7 +235,8 @@ func (e *engine) runAction(ctx context.Context, a actions.Action, inputs *value.
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Value: v, Redactor: e.red, RunID: e.runID}, nil
+	e.result = Result{Value: v, Redactor: e.red, RunID: e.runID}
+	return &e.result, nil
 }
 
 // prepareTemplate validates the inputs of a run of t and loads the
@@ -265,7 +271,7 @@ func (e *engine) prepareAction(ctx context.Context, spec *actions.Spec, inputs *
 // loadSecrets loads the run's secrets; a dry run stands in placeholders
 // for the missing ones and says so in the log.
 func (e *engine) loadSecrets(ctx context.Context, action string, decls []*template.Secret, aliases map[string]string) (*secretSet, error) {
-	set, err := loadSecrets(ctx, e.opts.Secrets, e.red, action, decls, aliases, e.opts.DryRun)
+	set, err := loadSecrets(ctx, &e.secrets, e.opts.Secrets, e.red, action, decls, aliases, e.opts.DryRun)
 	if err != nil {
 		// The source's error (a token refresh's) may quote a secret
 		// loaded before it.

@@ -219,8 +219,11 @@ func (s *secretSet) Get(name, key string) (string, bool) {
 //
 // With placeholders (a dry run), missing secrets get placeholder values
 // instead, listed in the set's placeholders.
-func loadSecrets(ctx context.Context, src SecretSource, red *Redactor, action string, decls []*template.Secret, aliases map[string]string, placeholders bool) (*secretSet, error) {
-	set := &secretSet{m: value.NewMap(len(decls)), aliases: aliases, source: src, red: red}
+//
+// It fills set, which the caller provides so that a run's set comes in
+// the run's own allocation.
+func loadSecrets(ctx context.Context, set *secretSet, src SecretSource, red *Redactor, action string, decls []*template.Secret, aliases map[string]string, placeholders bool) (*secretSet, error) {
+	*set = secretSet{m: value.NewMap(len(decls)), aliases: aliases, source: src, red: red}
 	var missing []MissingSecret
 	for _, d := range decls {
 		if d.Kind == template.OAuthSecret {

@@ -61,9 +61,44 @@ func Validate(action string, inputs []*Input, given *value.Map) (*value.Map, err
 }
 
 // ValidateGiven is [Validate] leaving the omitted optional inputs out, for
-// callers that apply their defaults themselves.
+// callers that apply their defaults themselves. When every given value is
+// declared and already of its type, and no required input is missing, it
+// returns given itself, in its own order; callers must not modify it.
 func ValidateGiven(action string, inputs []*Input, given *value.Map) (*value.Map, error) {
+	if asGiven(inputs, given) {
+		return given, nil
+	}
 	return validate(action, inputs, given, false)
+}
+
+// asGiven reports whether given passes validation unchanged.
+func asGiven(inputs []*Input, given *value.Map) bool {
+	if given == nil {
+		return false
+	}
+	found := 0 // required inputs given
+	vals := given.Values()
+	for i, k := range given.Keys() {
+		var in *Input
+		for _, d := range inputs {
+			if d.Name == k {
+				in = d
+				break
+			}
+		}
+		if in == nil || in.Type != nil && !in.Type.unchanged(vals[i]) {
+			return false
+		}
+		if !in.HasDefault {
+			found++
+		}
+	}
+	for _, in := range inputs {
+		if !in.HasDefault {
+			found--
+		}
+	}
+	return found == 0
 }
 
 func validate(action string, inputs []*Input, given *value.Map, defaults bool) (*value.Map, error) {

@@ -239,6 +239,16 @@ func TestValidateInputs(t *testing.T) {
 	if text, _ := value.MarshalJSON(got); string(text) != `{"name":"x","count":5,"when":"2024-01-02T03:04:05Z"}` {
 		t.Errorf("ValidateGiven = %s", text)
 	}
+	// Values already of their types come back as given, not copied.
+	exact := value.MapOf("count", 5, "name", "x")
+	if got, err := ValidateGiven(tpl.ID(), tpl.Inputs, exact); err != nil || got != exact {
+		t.Errorf("ValidateGiven of exact values = %v, %v; want the given map", got, err)
+	}
+	// A missing required input is still reported.
+	if _, err := ValidateGiven(tpl.ID(), tpl.Inputs, value.MapOf("count", 5)); err == nil ||
+		err.Error() != "invalid inputs for tools.t.t:\n  name: required input is missing (type str)" {
+		t.Errorf("ValidateGiven without name: %v", err)
+	}
 
 	bad := value.MapOf("count", "many", "tags", []any{"a", 2}, "colour", "red", "size", 1)
 	wantErr := `invalid inputs for tools.t.t:

@@ -141,7 +141,7 @@ func (p *Plan) eval(n *template.Node) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			m.Set(key, v)
+			m.Append(key, v) // not a duplicate: checked above
 		}
 		return m, nil
 	case template.SequenceNode:

@@ -774,3 +774,17 @@ func TestTimedConnectionIdle(t *testing.T) {
 		t.Fatalf("%d connections, want 2: the idle one closed, a new one reused", n)
 	}
 }
+
+// TestHeaderMap checks the result's headers: lowercased names in order,
+// repeated values joined, and names differing only in case (which a
+// transport other than net/http's may give) merged in a fixed order.
+func TestHeaderMap(t *testing.T) {
+	t.Parallel()
+	h := http.Header{"X-A": {"1"}, "x-a": {"2", "3"}, "B": {"4", "5"}, "Content-Type": {"text/plain"}}
+	for range 20 { // map iteration order varies
+		got := jsonText(t, headerMap(h))
+		if want := `{"b":"4, 5","content-type":"text/plain","x-a":"1, 2, 3"}`; got != want {
+			t.Fatalf("headerMap = %s, want %s", got, want)
+		}
+	}
+}

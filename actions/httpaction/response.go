@@ -118,7 +118,8 @@ func init() {
 }
 
 // headerMap returns the response headers with lowercased names, sorted,
-// repeated values joined with ", ".
+// repeated values joined with ", " (also those of names differing only in
+// case, in the byte order of the names).
 func headerMap(h http.Header) *value.Map {
 	type entry struct{ lower, name string }
 	var buf [16]entry
@@ -130,7 +131,12 @@ func headerMap(h http.Header) *value.Map {
 		}
 		names = append(names, entry{lk, k})
 	}
-	slices.SortFunc(names, func(a, b entry) int { return strings.Compare(a.lower, b.lower) })
+	slices.SortFunc(names, func(a, b entry) int {
+		if c := strings.Compare(a.lower, b.lower); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
 	m := value.NewMap(len(names))
 	for _, e := range names {
 		lk, vs := e.lower, h[e.name]
@@ -141,10 +147,11 @@ func headerMap(h http.Header) *value.Map {
 		if len(vs) > 1 {
 			v = strings.Join(vs, ", ")
 		}
-		if prev, dup := m.Get(lk); dup { // names differing only in case
-			v = prev.(string) + ", " + v
+		if n := m.Len(); n > 0 && m.Keys()[n-1] == lk { // names differing only in case, sorted together
+			m.Set(lk, m.Values()[n-1].(string)+", "+v)
+			continue
 		}
-		m.Set(lk, v)
+		m.Append(lk, v)
 	}
 	return m
 }

@@ -16,10 +16,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/actuatehq/actuate/expr/value"
@@ -200,20 +203,35 @@ func OAuthSecret(providerID, grantType string) *template.Secret {
 }
 
 // Registry holds actions by name. The zero value is not usable; call
-// [NewRegistry]. A Registry is safe for concurrent use.
+// [NewRegistry]. A Registry is safe for concurrent use; lookups, made at
+// every step, take no lock.
 type Registry struct {
-	mu      sync.RWMutex
-	actions map[string]Action
+	mu sync.Mutex // serialises the writers
+	// actions is replaced, never modified, by each write.
+	actions atomic.Pointer[map[string]Action]
 }
 
 var namePattern = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)+$`)
 
 // NewRegistry returns an empty registry.
-func NewRegistry() *Registry { return &Registry{actions: map[string]Action{}} }
+func NewRegistry() *Registry {
+	r := &Registry{}
+	r.actions.Store(&map[string]Action{})
+	return r
+}
 
 // Default is the registry built-in actions register with, and the one the
 // engine uses unless told otherwise.
 var Default = NewRegistry()
+
+func (r *Registry) load() map[string]Action { return *r.actions.Load() }
+
+// store adds a under name to a copy of the actions; r.mu is held.
+func (r *Registry) store(name string, a Action) {
+	m := maps.Clone(r.load())
+	m[name] = a
+	r.actions.Store(&m)
+}
 
 // Register adds a to the registry. The name must be dotted lowercase
 // (core.http_request) and not registered yet.
@@ -224,10 +242,10 @@ func (r *Registry) Register(a Action) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, dup := r.actions[name]; dup {
+	if _, dup := r.load()[name]; dup {
 		return fmt.Errorf("actions: register %q: an action of that name is already registered", name)
 	}
-	r.actions[name] = a
+	r.store(name, a)
 	return nil
 }
 
@@ -241,20 +259,13 @@ func (r *Registry) MustRegister(a Action) {
 
 // Lookup returns the action called name.
 func (r *Registry) Lookup(name string) (Action, bool) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	a, ok := r.actions[name]
+	a, ok := r.load()[name]
 	return a, ok
 }
 
 // All returns the actions sorted by name.
 func (r *Registry) All() []Action {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	out := make([]Action, 0, len(r.actions))
-	for _, a := range r.actions {
-		out = append(out, a)
-	}
+	out := slices.Collect(maps.Values(r.load()))
 	sort.Slice(out, func(i, j int) bool { return out[i].Spec().Name < out[j].Spec().Name })
 	return out
 }
@@ -262,12 +273,9 @@ func (r *Registry) All() []Action {
 // Clone returns a new registry with the same actions, for tests and
 // embedders that add their own without touching [Default].
 func (r *Registry) Clone() *Registry {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	c := NewRegistry()
-	for k, v := range r.actions {
-		c.actions[k] = v
-	}
+	c := &Registry{}
+	m := maps.Clone(r.load())
+	c.actions.Store(&m)
 	return c
 }
 
@@ -281,7 +289,7 @@ func (r *Registry) Replace(a Action) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.actions[name] = a
+	r.store(name, a)
 	return nil
 }
 

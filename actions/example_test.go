@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/actuatehq/actuate/actions"
@@ -167,5 +168,40 @@ func TestRegistry(t *testing.T) {
 	}
 	if n := len(clone.All()); n != 2 {
 		t.Errorf("clone has %d actions", n)
+	}
+}
+
+// TestRegistryConcurrent registers actions while other goroutines look
+// them up (run it with -race): every lookup sees a whole registry.
+func TestRegistryConcurrent(t *testing.T) {
+	t.Parallel()
+	reg := actions.NewRegistry()
+	reg.MustRegister(listRepos)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, ok := reg.Lookup("tools.github.list_repos"); !ok {
+					t.Error("a registered action went missing")
+					return
+				}
+			}
+		}()
+	}
+	for i := range 50 {
+		reg.MustRegister(&actions.Func{ActionSpec: actions.Spec{Name: fmt.Sprintf("tools.x.a%d", i)}})
+	}
+	close(done)
+	wg.Wait()
+	if n := len(reg.All()); n != 51 {
+		t.Errorf("%d actions, want 51", n)
 	}
 }

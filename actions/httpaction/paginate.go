@@ -62,7 +62,7 @@ func (paginateAction) Run(ctx context.Context, args *value.Map, env *actions.Env
 			if err != nil {
 				return nil, err
 			}
-			l, err := pylambda.Compile(s)
+			l, err := pylambda.Cached(s)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)
 			}

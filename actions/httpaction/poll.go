@@ -87,7 +87,7 @@ func (pollAction) Run(ctx context.Context, args *value.Map, env *actions.Env) (a
 			}
 		case "poll_condition":
 			if s, _ := v.(string); s != "" {
-				if cond, err = pylambda.Compile(s); err != nil {
+				if cond, err = pylambda.Cached(s); err != nil {
 					return nil, fmt.Errorf("poll_condition: %w", err)
 				}
 			}

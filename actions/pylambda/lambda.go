@@ -40,6 +40,8 @@ package pylambda
 import (
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/actuatehq/actuate/expr"
@@ -63,6 +65,37 @@ var forbidden = []string{"__", `\x`, `\u`, "chr(", "ord(", ".decode", ".encode",
 type Lambda struct {
 	src string
 	lam *lambdaNode
+}
+
+// Cached is [Compile] keeping the result, error included, by source, so
+// that a step run again does not parse its lambda again. At most
+// maxCached sources are kept (a lambda built by an expression may differ
+// at each run); past them, Cached compiles each time.
+func Cached(src string) (*Lambda, error) {
+	if c, ok := cache.Load(src); ok {
+		c := c.(compiled)
+		return c.l, c.err
+	}
+	l, err := Compile(src)
+	if cached.Load() < maxCached {
+		if _, loaded := cache.LoadOrStore(src, compiled{l, err}); !loaded {
+			cached.Add(1)
+		}
+	}
+	return l, err
+}
+
+// maxCached bounds the sources Cached keeps.
+const maxCached = 4096
+
+var (
+	cache  sync.Map // source -> compiled
+	cached atomic.Int64
+)
+
+type compiled struct {
+	l   *Lambda
+	err error
 }
 
 // Compile parses and checks a lambda. All checks happen here, so that

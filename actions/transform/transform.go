@@ -15,7 +15,6 @@ package transform
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/actuatehq/actuate/actions"
 	"github.com/actuatehq/actuate/actions/pylambda"
@@ -172,27 +171,13 @@ func init() {
 	}
 }
 
-// lambdas caches compiled lambdas by source; a compile error is cached
-// too.
-var lambdas sync.Map // string -> compiled
-
-type compiled struct {
-	l   *pylambda.Lambda
-	err error
-}
-
-// compileLambda returns the compiled lambda of src.
+// compileLambda returns the compiled lambda of src, compiled once.
 func compileLambda(src string) (*pylambda.Lambda, error) {
-	if c, ok := lambdas.Load(src); ok {
-		c := c.(compiled)
-		return c.l, c.err
-	}
-	l, err := pylambda.Compile(src)
+	l, err := pylambda.Cached(src)
 	if err != nil {
-		err = fmt.Errorf("python_lambda: %w", err)
+		return nil, fmt.Errorf("python_lambda: %w", err)
 	}
-	lambdas.Store(src, compiled{l, err})
-	return l, err
+	return l, nil
 }
 
 // callOne calls l with one argument, as Tracecat does.

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -30,6 +31,11 @@ type Redactor struct {
 	// replacer masks the forms of every secret; nil after a secret is
 	// added, until the next redaction.
 	replacer *secretform.Replacer
+	// numbers are the numbers derived from secrets, in their str() form.
+	// [Redactor.Value] masks them, and numbers whose form is a secret, as
+	// whole values; text keeps its digits, which a substring match would
+	// mask everywhere.
+	numbers []string
 }
 
 // NewRedactor returns an empty redactor. The zero Redactor is ready to use
@@ -88,7 +94,8 @@ func (r *Redactor) has(s string) bool {
 }
 
 // AddValue adds every string inside v (a value derived from a secret), as
-// [Redactor.AddSecret] does.
+// [Redactor.AddSecret] does, and every number, which [Redactor.Value]
+// masks.
 func (r *Redactor) AddValue(v any) {
 	switch x := v.(type) {
 	case string:
@@ -104,10 +111,28 @@ func (r *Redactor) AddValue(v any) {
 				return true
 			})
 		}
-	case nil, bool, int, float64:
+	case int, float64:
+		r.mu.Lock()
+		if n := value.Str(x); !slices.Contains(r.numbers, n) {
+			r.numbers = append(r.numbers, n)
+		}
+		r.mu.Unlock()
+	case nil, bool:
 	default:
 		r.AddSecret(value.Str(v))
 	}
+}
+
+// secretNumber reports whether n, a number, derives from a secret or
+// reads as one.
+func (r *Redactor) secretNumber(n any) bool {
+	if r == nil {
+		return false
+	}
+	s := value.Str(n)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Contains(r.numbers, s) || r.has(s)
 }
 
 // String returns s with every known secret form replaced by [Mask].
@@ -168,11 +193,16 @@ func (r *Redactor) newReplacer() *secretform.Replacer {
 	return secretform.NewReplacer(set)
 }
 
-// Value returns a copy of v with secret forms masked inside every string.
+// Value returns a copy of v with secret forms masked inside every string,
+// and numbers derived from a secret, or reading as one, masked whole.
 func (r *Redactor) Value(v any) any {
 	switch x := v.(type) {
 	case string:
 		return r.String(x)
+	case int, float64:
+		if r.secretNumber(x) {
+			return Mask
+		}
 	case []any:
 		out := make([]any, len(x))
 		for i, it := range x {

@@ -128,3 +128,23 @@ func TestRedactorManySecrets(t *testing.T) {
 		t.Errorf("String = %q", got)
 	}
 }
+
+// TestRedactorNumbers checks that numbers derived from a secret, or
+// reading as one, are masked as whole values, and that other numbers and
+// the digits of text are left alone.
+func TestRedactorNumbers(t *testing.T) {
+	t.Parallel()
+	r := NewRedactor()
+	r.AddSecret("482913")
+	r.AddValue(value.MapOf("n", 1006, "f", 2.5, "l", []any{77}))
+	v := value.MapOf("pin", 482913, "derived", 1006, "half", 2.5, "listed", 77, "other", 7, "float pin", 482913.0, "text", "id 1006")
+	got, _ := value.MarshalJSON(r.Value(v))
+	want := `{"pin":"***","derived":"***","half":"***","listed":"***","other":7,"float pin":482913.0,"text":"id 1006"}`
+	if string(got) != want {
+		t.Errorf("Value = %s\nwant    %s", got, want)
+	}
+	var nilRedactor *Redactor
+	if nilRedactor.Value(5) != 5 {
+		t.Error("nil redactor changed a number")
+	}
+}

@@ -161,3 +161,42 @@ func TestRedactionTable(t *testing.T) {
 		t.Fatalf("%d cases, want at least 15", len(cases))
 	}
 }
+
+// TestRedactionNumbers runs a template that turns a numeric secret into
+// numbers and checks the printed result masks them.
+func TestRedactionNumbers(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "pin.yml")
+	src := `definition:
+  title: Pin
+  display_group: Test
+  namespace: tools.leak
+  name: pin
+  secrets:
+    - {name: api, keys: [PIN]}
+  expects: {}
+  steps:
+    - ref: step
+      action: core.transform.reshape
+      args:
+        value: {pin: "${{ int(SECRETS.api.PIN) }}", longer: "${{ FN.length(SECRETS.api.PIN) + 1000 }}", plain: "${{ 7 }}"}
+  returns: ${{ steps.step.result }}
+`
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tpl, ds := template.Load(path)
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	res, err := engine.RunTemplate(t.Context(), tpl, value.NewMap(0), engine.Options{Secrets: engine.StaticSecrets{"api": {"PIN": "482913"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := value.MarshalJSON(res.Value); string(got) != `{"pin":482913,"longer":1006,"plain":7}` {
+		t.Fatalf("unmasked result %s", got)
+	}
+	if got, _ := value.MarshalJSON(res.Redacted()); string(got) != `{"pin":"***","longer":"***","plain":7}` {
+		t.Errorf("Redacted = %s", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -654,13 +655,7 @@ func (m *machine) binary(op string, a, b any) (any, error) {
 			if err := m.chargeItems(len(l) * k); err != nil {
 				return nil, err
 			}
-			out := make([]any, 0, len(l)*k)
-			if len(l) > 0 { // an empty list repeated any number of times is empty
-				for range k {
-					out = append(out, l...)
-				}
-			}
-			return out, nil
+			return slices.Repeat(l, k), nil
 		}
 	case "/":
 		if aNum && bNum {

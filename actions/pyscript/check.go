@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -91,7 +92,7 @@ func pick(defs []funcDef) (*funcDef, string) {
 		if d.Name == "main" {
 			return d, ""
 		}
-		if !strings.HasPrefix(d.Name, "_") && !contains(public, d.Name) {
+		if !strings.HasPrefix(d.Name, "_") && !slices.Contains(public, d.Name) {
 			public = append(public, d.Name)
 			only = d
 		}
@@ -103,15 +104,6 @@ func pick(defs []funcDef) (*funcDef, string) {
 		return only, ""
 	}
 	return nil, fmt.Sprintf("the script defines several functions (%s) and none is called main; name the one to call main", strings.Join(public, ", "))
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // compileCheck compiles script in the interpreter and reports a syntax

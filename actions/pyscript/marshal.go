@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/actuatehq/actuate/expr/value"
@@ -16,8 +17,10 @@ import (
 // marshal format (version 4), not JSON: marshal is built into the
 // interpreter, while importing json (and the re module it needs) would
 // double the time a small step takes. Only plain data crosses: None,
-// bools, ints, floats, strings, lists and dicts with string keys; the
-// runner turns anything else into those first.
+// bools, ints, floats, strings, lists and dicts with string keys. Go
+// writes the engine's datetimes, dates, times and durations as tagged
+// dicts (see typeTag), which the runner turns back into Python objects;
+// the runner turns anything else into plain data first.
 
 // Type codes of the marshal format.
 const (
@@ -49,6 +52,21 @@ const maxMarshalDepth = 2000
 
 // appendMarshal appends v, plain data from the engine, in marshal format.
 func appendMarshal(b []byte, v any) ([]byte, error) {
+	var w marshaler
+	return w.append(b, v)
+}
+
+// marshaler writes values in marshal format.
+type marshaler struct {
+	// tagged is set once a value has been written as a tagged dict.
+	tagged bool
+}
+
+// append appends v in marshal format; a datetime, date, time or
+// duration, which JSON has no type for, goes as a tagged dict, so that a
+// script gets datetime.datetime for an input of type datetime, as in
+// Tracecat.
+func (w *marshaler) append(b []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return append(b, mNone), nil
@@ -76,7 +94,7 @@ func appendMarshal(b []byte, v any) ([]byte, error) {
 		b = binary.LittleEndian.AppendUint32(b, uint32(len(x)))
 		var err error
 		for _, e := range x {
-			if b, err = appendMarshal(b, e); err != nil {
+			if b, err = w.append(b, e); err != nil {
 				return nil, err
 			}
 		}
@@ -85,18 +103,32 @@ func appendMarshal(b []byte, v any) ([]byte, error) {
 		b = append(b, mDict)
 		var err error
 		x.Range(func(k string, e any) bool {
-			if b, err = appendMarshal(b, k); err != nil {
+			if b, err = w.append(b, k); err != nil {
 				return false
 			}
-			b, err = appendMarshal(b, e)
+			b, err = w.append(b, e)
 			return err == nil
 		})
 		if err != nil {
 			return nil, err
 		}
 		return append(b, mNull), nil
+	case value.DateTime:
+		return w.tag(b, "datetime", value.ISOFormat(x))
+	case value.Date:
+		return w.tag(b, "date", fmt.Sprintf("%04d-%02d-%02d", x.Year, x.Month, x.Day))
+	case value.TimeOfDay:
+		return w.tag(b, "time", fmt.Sprintf("%02d:%02d:%02d.%06d", x.Hour, x.Minute, x.Second, x.Nanosecond/1000))
+	case time.Duration:
+		return w.tag(b, "timedelta", x.Seconds())
 	}
 	return nil, fmt.Errorf("a %s cannot be passed to Python", value.TypeName(v))
+}
+
+// tag appends {typeTag: kind, "value": v}.
+func (w *marshaler) tag(b []byte, kind string, v any) ([]byte, error) {
+	w.tagged = true
+	return w.append(b, value.MapOf(typeTag, kind, "value", v))
 }
 
 // appendLong writes an int outside 32 bits as marshal's base-2**15

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"math"
 	"os/exec"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/actuatehq/actuate/expr/value"
 )
@@ -57,7 +59,7 @@ sys.stdout.buffer.write(marshal.dumps(doc, 4))`
 		t.Fatal(err)
 	}
 	long := "1e+30"
-	want := `{"interned_key":[1,2],"again":[1,2],"t":[1,"x"],"long":` + long + `,"neg":-9223372036854775808,"u":"` + repeat("é", 300) + `","ascii":"` + repeat("a", 300) + `","keys":{"interned_key":"interned_key"},"f":-0.5,"nested":[[[]]],"s":"` + "\uFFFD" + `"}`
+	want := `{"interned_key":[1,2],"again":[1,2],"t":[1,"x"],"long":` + long + `,"neg":-9223372036854775808,"u":"` + strings.Repeat("é", 300) + `","ascii":"` + strings.Repeat("a", 300) + `","keys":{"interned_key":"interned_key"},"f":-0.5,"nested":[[[]]],"s":"` + "\uFFFD" + `"}`
 	got := jsonOf(t, v)
 	if got != want {
 		t.Errorf("decoded:\n%s\nwant:\n%s", got, want)
@@ -70,14 +72,6 @@ sys.stdout.buffer.write(marshal.dumps(doc, 4))`
 	if b.([]any)[0] != 1 {
 		t.Error("two places of the result share one list")
 	}
-}
-
-func repeat(s string, n int) string {
-	var b bytes.Buffer
-	for i := 0; i < n; i++ {
-		b.WriteString(s)
-	}
-	return b.String()
 }
 
 func TestUnmarshalErrors(t *testing.T) {
@@ -129,4 +123,42 @@ func FuzzUnmarshal(f *testing.F) {
 			t.Fatalf("round trip changed %s into %s", a, b)
 		}
 	})
+}
+
+// TestRequestTagsTimes: the call tags the engine's datetimes, dates,
+// times and durations for the runner, and says so only when there are
+// some, so that plain inputs are not walked again in Python.
+func TestRequestTagsTimes(t *testing.T) {
+	t.Parallel()
+	a := New(Config{})
+	cases := []struct {
+		inputs *value.Map
+		want   string
+	}{
+		{nil, `{"inputs":null,"tagged":false}`},
+		{value.MapOf("a", []any{1, "x"}), `{"inputs":{"a":[1,"x"]},"tagged":false}`},
+		{value.MapOf("l", []any{value.Date{Year: 2024, Month: 2, Day: 29}}, "m", value.MapOf("d", 90*time.Second)),
+			`{"inputs":{"l":[{"__actuate_type__":"date","value":"2024-02-29"}],"m":{"d":{"__actuate_type__":"timedelta","value":90.0}}},"tagged":true}`},
+		{value.MapOf("at", value.DateTime{Time: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}, "tod", value.TimeOfDay{Hour: 13, Minute: 5}),
+			`{"inputs":{"at":{"__actuate_type__":"datetime","value":"2024-05-06T07:08:09+00:00"},"tod":{"__actuate_type__":"time","value":"13:05:00.000000"}},"tagged":true}`},
+	}
+	for _, c := range cases {
+		data, err := a.request(&call{script: "def main(): pass", inputs: c.inputs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := unmarshal(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := v.(*value.Map)
+		if s, _ := m.Get("script"); s != "def main(): pass" {
+			t.Errorf("script %q", s)
+		}
+		inputs, _ := m.Get("inputs")
+		tagged, _ := m.Get("tagged")
+		if got := jsonOf(t, value.MapOf("inputs", inputs, "tagged", tagged)); got != c.want {
+			t.Errorf("request:\n%s\nwant:\n%s", got, c.want)
+		}
+	}
 }

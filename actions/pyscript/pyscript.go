@@ -221,12 +221,14 @@ func (a *Action) Run(ctx context.Context, args *value.Map, env *actions.Env) (an
 	return r.value(c, env, a.cfg.CPULimit)
 }
 
-// request is the call the runner reads on stdin, in marshal format.
+// request is the call the runner reads on stdin, in marshal format: a
+// dict written entry by entry, "tagged" last, once writing the inputs has
+// told whether they hold tagged values for the runner to turn back into
+// Python objects.
 func (a *Action) request(c *call) ([]byte, error) {
 	var inputs any
-	tagged := false
 	if c.inputs != nil {
-		inputs, tagged = pythonValue(c.inputs)
+		inputs = c.inputs
 	}
 	deps := make([]any, len(c.deps))
 	for i, d := range c.deps {
@@ -236,50 +238,26 @@ func (a *Action) request(c *call) ([]byte, error) {
 	if !limitsFromOutside {
 		limits = value.MapOf("cpu_seconds", int((a.cfg.CPULimit+time.Second-1)/time.Second), "memory_bytes", int(a.cfg.MemoryLimit))
 	}
-	return appendMarshal(nil, value.MapOf("script", c.script, "inputs", inputs, "dependencies", deps, "tagged", tagged, "limits", limits))
+	var w marshaler
+	b := append(make([]byte, 0, len(c.script)+256), mDict)
+	var err error
+	for _, e := range [...]struct {
+		key string
+		v   any
+	}{{"script", c.script}, {"inputs", inputs}, {"dependencies", deps}, {"limits", limits}} {
+		b, _ = w.append(b, e.key)
+		if b, err = w.append(b, e.v); err != nil {
+			return nil, err
+		}
+	}
+	b, _ = w.append(b, "tagged")
+	b, _ = w.append(b, w.tagged)
+	return append(b, mNull), nil
 }
 
 // typeTag marks, in the call sent to the runner, a value JSON has no type
 // for; the runner turns it back into the Python object.
 const typeTag = "__actuate_type__"
-
-// pythonValue returns v with its datetimes, dates, times and durations
-// replaced by tagged objects, so that a script gets datetime.datetime for
-// an input of type datetime, as in Tracecat; tagged reports whether any
-// was.
-func pythonValue(v any) (out any, tagged bool) {
-	tag := func(kind string, text any) (any, bool) {
-		return value.MapOf(typeTag, kind, "value", text), true
-	}
-	switch x := v.(type) {
-	case *value.Map:
-		m := value.NewMap(x.Len())
-		x.Range(func(k string, e any) bool {
-			pv, t := pythonValue(e)
-			m.Set(k, pv)
-			tagged = tagged || t
-			return true
-		})
-		return m, tagged
-	case []any:
-		list := make([]any, len(x))
-		for i, e := range x {
-			pv, t := pythonValue(e)
-			list[i] = pv
-			tagged = tagged || t
-		}
-		return list, tagged
-	case value.DateTime:
-		return tag("datetime", value.ISOFormat(x))
-	case value.Date:
-		return tag("date", fmt.Sprintf("%04d-%02d-%02d", x.Year, x.Month, x.Day))
-	case value.TimeOfDay:
-		return tag("time", fmt.Sprintf("%02d:%02d:%02d.%06d", x.Hour, x.Minute, x.Second, x.Nanosecond/1000))
-	case time.Duration:
-		return tag("timedelta", x.Seconds())
-	}
-	return v, false
-}
 
 // fromPython replaces the runner's tagged durations in a result by their
 // ISO 8601 text, as datetimes are.

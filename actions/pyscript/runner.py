@@ -1,9 +1,9 @@
 # The runner of actuate's core.script.run_python steps.
 #
-# actuate starts one interpreter per step as `python3 -I -S -X utf8 -c
-# <this file>`. The call arrives on stdin as one value in marshal format
-# (marshal is built in; importing json would cost more than the rest of a
-# small step):
+# actuate starts one interpreter per step as `python3 -I -S -X utf8
+# <this file's bytecode>` (or `-c <this file>`). The call arrives on stdin
+# as one value in marshal format (marshal is built in; importing json would
+# cost more than the rest of a small step):
 #
 #   {"script": "...", "inputs": {...} | None, "dependencies": [...],
 #    "tagged": bool, "limits": {"cpu_seconds": N, "memory_bytes": N} | None}
@@ -52,8 +52,6 @@ def plain(o, active):
         out = [plain(v, active) for v in o]
         active.discard(id(o))
         return out
-    if isinstance(o, bool):
-        return bool(o)
     if isinstance(o, str):
         return str(o)
     if isinstance(o, int):

@@ -303,3 +303,18 @@ func TestScrubBinaryBody(t *testing.T) {
 		t.Errorf("placeholders: %q", got)
 	}
 }
+
+// Placeholders in a JSON body read from a file are found: the body keeps
+// < and > as the recording did, not as JSON escapes.
+func TestPlaceholdersInParsedJSONBody(t *testing.T) {
+	c, err := Parse("c.yaml", []byte("version: 1\ninteractions:\n  - request: {method: GET, url: /}\n    response: {status: 200, body: {access_token: <secret:access_token>, q: a&b}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Placeholders(); len(got) != 1 || got[0] != "<secret:access_token>" {
+		t.Errorf("placeholders: %q", got)
+	}
+	if got, want := string(c.Interactions[0].Response.Body.Data), `{"access_token":"<secret:access_token>","q":"a&b"}`; got != want {
+		t.Errorf("body: %s, want %s", got, want)
+	}
+}

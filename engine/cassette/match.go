@@ -225,19 +225,10 @@ func diffLines(want, have []string) []diffLine {
 			i++
 		}
 	}
-	// Show each run of changes as its removals, then its additions.
-	for a := 0; a < len(out); {
-		if out[a].op == ' ' {
-			a++
-			continue
-		}
-		b := a
-		for b < len(out) && out[b].op != ' ' {
-			b++
-		}
-		sort.SliceStable(out[a:b], func(x, y int) bool { return out[a+x].op == '-' && out[a+y].op == '+' })
-		a = b
-	}
+	// Each run of changes comes out as its removals, then its additions:
+	// after a '+' (lcs[i][j+1] > lcs[i+1][j]), a '-' would need
+	// lcs[i+1][j+1] >= lcs[i][j+2], so lcs[i+1][j] >= lcs[i][j+1], a
+	// contradiction; only a common line ends the additions.
 	return out
 }
 

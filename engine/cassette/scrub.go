@@ -76,6 +76,19 @@ func (s *Scrubber) Add(name, value string) {
 	s.replacer = nil
 }
 
+// Values returns the secret values s scrubs, those given and those it
+// learned from requests and responses (a token response's access_token),
+// in no particular order.
+func (s *Scrubber) Values() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.names))
+	for v := range s.names {
+		out = append(out, v)
+	}
+	return out
+}
+
 // String returns text with every secret form replaced by its placeholder
 // and, between placeholders, derived values masked by the redact function.
 func (s *Scrubber) String(text string) string {

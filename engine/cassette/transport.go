@@ -267,31 +267,34 @@ func (r *Replayer) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	best, bestScore, bestDiff := -1, -1, ""
-	reuse := -1
 	if r.wants == nil {
 		r.wants = make([][]string, len(r.c.Interactions))
 		for i, it := range r.c.Interactions {
 			r.wants[i] = normalize(it.Request, it.Request.Match)
 		}
 	}
+	reuse := -1
 	for i, it := range r.c.Interactions {
-		want, have := r.wants[i], normalize(requestFor(got, it.Request), it.Request.Match)
-		if slices.Equal(want, have) {
+		if slices.Equal(r.wants[i], normalize(requestFor(got, it.Request), it.Request.Match)) {
 			if r.uses[i] == 0 {
 				return r.answer(i, req), nil
 			}
 			reuse = i
-			continue
 		}
+	}
+	if reuse >= 0 {
+		return r.answer(reuse, req), nil
+	}
+	// No match: only now diff the request against every interaction, to
+	// show the closest.
+	best, bestScore, bestDiff := -1, -1, ""
+	for i, it := range r.c.Interactions {
+		want, have := r.wants[i], normalize(requestFor(got, it.Request), it.Request.Match)
 		lines := diffLines(want, have)
 		score := diffScore(want, have, lines)
 		if best < 0 || score < bestScore || score == bestScore && r.uses[best] > 0 && r.uses[i] == 0 {
 			best, bestScore, bestDiff = i, score, formatDiff(lines)
 		}
-	}
-	if reuse >= 0 {
-		return r.answer(reuse, req), nil
 	}
 	e := &MismatchError{File: r.file, Method: got.Method, URL: got.URL, Index: -1}
 	if best >= 0 {

@@ -445,8 +445,7 @@ func (p *parser) writeJSON(w *bytes.Buffer, n *yaml.Node) error {
 			if k.Kind != yaml.ScalarNode {
 				return p.errorf(k, "a JSON body's keys must be strings")
 			}
-			b, _ := json.Marshal(k.Value)
-			w.Write(b)
+			writeJSONString(w, k.Value)
 			w.WriteByte(':')
 			if err := p.writeJSON(w, n.Content[i+1]); err != nil {
 				return err
@@ -489,13 +488,22 @@ func (p *parser) writeJSON(w *bytes.Buffer, n *yaml.Node) error {
 			}
 			w.Write(b)
 		default:
-			b, _ := json.Marshal(n.Value)
-			w.Write(b)
+			writeJSONString(w, n.Value)
 		}
 	default:
 		return p.errorf(n, "unexpected YAML node in a JSON body")
 	}
 	return nil
+}
+
+// writeJSONString writes s as a JSON string without escaping <, > and &,
+// as a recorded body keeps them, so that placeholders stay findable
+// ([Cassette.Placeholders]).
+func writeJSONString(w *bytes.Buffer, s string) {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	w.Truncate(w.Len() - 1) // Encode's newline
 }
 
 func httpCanonical(s string) string { return http.CanonicalHeaderKey(s) }

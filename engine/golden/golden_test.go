@@ -290,3 +290,61 @@ func TestNormalizeValuesAsTheirJSON(t *testing.T) {
 		t.Errorf("Normalize:\n%s\nNormalizeJSON of its JSON:\n%s", got, want)
 	}
 }
+
+// A token a step fetches is a placeholder in the recorded cassette and
+// masked when replayed; the recording's golden must mask it too, so that
+// it holds no live token and the replay passes.
+func TestRecordMasksLearnedToken(t *testing.T) {
+	t.Parallel()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"access_token": "live-tok-123456", "expires_in": 3600}`)
+	}))
+	defer api.Close()
+	dir := t.TempDir()
+	write(t, dir, map[string]string{
+		"tok.yml": `type: action
+definition:
+  title: Token
+  display_group: Test
+  namespace: tools.test
+  name: tok
+  expects: {}
+  steps:
+    - ref: get
+      action: core.http_request
+      args:
+        url: https://auth.example.com/token
+        method: POST
+  returns: ${{ steps.get.result.data }}
+`,
+		"tok.test.yaml": "- name: live\n  cassette: _cassettes/live.yaml\n  live: " + api.URL + "\n",
+	})
+	ctx := context.Background()
+	s, err := golden.Load(dir)
+	if err != nil || len(s.Errors) > 0 {
+		t.Fatal(err, s.Errors)
+	}
+	if out := s.Run(ctx, golden.Options{Update: true}); out[0].Status != golden.Updated {
+		t.Fatalf("update: %+v", out[0])
+	}
+	g, err := os.ReadFile(filepath.Join(dir, "tok.live.golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "{\n  \"access_token\": \"***\",\n  \"expires_in\": 3600\n}\n"; string(g) != want {
+		t.Errorf("golden:\n%s\nwant:\n%s", g, want)
+	}
+	tape, err := os.ReadFile(filepath.Join(dir, "_cassettes/live.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(tape), "live-tok") || !strings.Contains(string(tape), "access_token: <secret:access_token>") {
+		t.Errorf("cassette:\n%s", tape)
+	}
+	api.Close()
+	s, _ = golden.Load(dir)
+	if out := s.Run(ctx, golden.Options{}); out[0].Status != golden.Pass {
+		t.Errorf("replay: %+v", out[0])
+	}
+}

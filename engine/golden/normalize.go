@@ -57,8 +57,10 @@ func Normalize(v any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// writeValue writes an engine value as write writes its JSON document,
-// without the round trip through JSON text.
+// writeValue writes v in golden form: an engine value, written as the
+// golden form of its JSON text without the round trip through that text,
+// or a document decoded from JSON with UseNumber (map[string]any,
+// json.Number).
 func (n *normalizer) writeValue(b *bytes.Buffer, v any, depth int) error {
 	switch x := v.(type) {
 	case *value.Map:
@@ -66,27 +68,14 @@ func (n *normalizer) writeValue(b *bytes.Buffer, v any, depth int) error {
 			b.WriteString("null")
 			return nil
 		}
-		if x.Len() == 0 {
-			b.WriteString("{}")
-			return nil
+		return n.writeObject(b, x.SortedKeys(), func(k string) any { e, _ := x.Get(k); return e }, depth)
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
 		}
-		keys := x.SortedKeys()
-		b.WriteString("{\n")
-		for i, k := range keys {
-			indent(b, depth+1)
-			writeString(b, n.str(k))
-			b.WriteString(": ")
-			e, _ := x.Get(k)
-			if err := n.writeValue(b, e, depth+1); err != nil {
-				return err
-			}
-			if i < len(keys)-1 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('\n')
-		}
-		indent(b, depth)
-		b.WriteByte('}')
+		sort.Strings(keys)
+		return n.writeObject(b, keys, func(k string) any { return x[k] }, depth)
 	case []any:
 		if len(x) == 0 {
 			b.WriteString("[]")
@@ -107,6 +96,8 @@ func (n *normalizer) writeValue(b *bytes.Buffer, v any, depth int) error {
 		b.WriteByte(']')
 	case string:
 		writeString(b, n.str(x))
+	case json.Number:
+		b.WriteString(x.String())
 	case bool:
 		b.WriteString(strconv.FormatBool(x))
 	case nil:
@@ -130,6 +121,31 @@ func (n *normalizer) writeValue(b *bytes.Buffer, v any, depth int) error {
 	return nil
 }
 
+// writeObject writes an object whose sorted keys are keys, get giving
+// each key's value.
+func (n *normalizer) writeObject(b *bytes.Buffer, keys []string, get func(string) any, depth int) error {
+	if len(keys) == 0 {
+		b.WriteString("{}")
+		return nil
+	}
+	b.WriteString("{\n")
+	for i, k := range keys {
+		indent(b, depth+1)
+		writeString(b, n.str(k))
+		b.WriteString(": ")
+		if err := n.writeValue(b, get(k), depth+1); err != nil {
+			return err
+		}
+		if i < len(keys)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	indent(b, depth)
+	b.WriteByte('}')
+	return nil
+}
+
 // NormalizeJSON is [Normalize] for a JSON document.
 func NormalizeJSON(data []byte) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -138,11 +154,7 @@ func NormalizeJSON(data []byte) ([]byte, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("result is not JSON: %v", err)
 	}
-	n := &normalizer{ids: map[string]string{}}
-	var b bytes.Buffer
-	n.write(&b, v, 0)
-	b.WriteByte('\n')
-	return b.Bytes(), nil
+	return Normalize(v)
 }
 
 type normalizer struct {
@@ -177,58 +189,6 @@ func (n *normalizer) id(id, prefix string, count *int) string {
 	p := prefix + strconv.Itoa(*count) + ">"
 	n.ids[id] = p
 	return p
-}
-
-func (n *normalizer) write(b *bytes.Buffer, v any, depth int) {
-	switch x := v.(type) {
-	case map[string]any:
-		if len(x) == 0 {
-			b.WriteString("{}")
-			return
-		}
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		b.WriteString("{\n")
-		for i, k := range keys {
-			indent(b, depth+1)
-			writeString(b, n.str(k))
-			b.WriteString(": ")
-			n.write(b, x[k], depth+1)
-			if i < len(keys)-1 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('\n')
-		}
-		indent(b, depth)
-		b.WriteByte('}')
-	case []any:
-		if len(x) == 0 {
-			b.WriteString("[]")
-			return
-		}
-		b.WriteString("[\n")
-		for i, it := range x {
-			indent(b, depth+1)
-			n.write(b, it, depth+1)
-			if i < len(x)-1 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('\n')
-		}
-		indent(b, depth)
-		b.WriteByte(']')
-	case string:
-		writeString(b, n.str(x))
-	case json.Number:
-		b.WriteString(x.String())
-	case bool:
-		b.WriteString(strconv.FormatBool(x))
-	case nil:
-		b.WriteString("null")
-	}
 }
 
 func indent(b *bytes.Buffer, depth int) {

@@ -192,6 +192,18 @@ func scanIntegration(sc scanner) (*integrationRow, error) {
 	return &r, err
 }
 
+// rowQuerier is a *sql.DB or a *sql.Tx.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queryIntegration reads the row (provider, grant, env) through q; the
+// error is sql.ErrNoRows when there is none.
+func queryIntegration(ctx context.Context, q rowQuerier, provider, grant, env string) (*integrationRow, error) {
+	return scanIntegration(q.QueryRowContext(ctx, "SELECT "+integrationColumns+
+		" FROM oauth_integrations WHERE provider_id = ? AND grant_type = ? AND environment = ?", provider, grant, env))
+}
+
 func integrationAD(provider, grant, env string) []byte {
 	return []byte("oauth\x00" + provider + "\x00" + grant + "\x00" + env)
 }
@@ -289,8 +301,7 @@ func (s *Store) ConfigureIntegration(ctx context.Context, cfg IntegrationConfig)
 	}
 	scopes := strings.Join(p.AdditionalScopes(cfg.Scopes), " ")
 	err = s.writeSecrets(ctx, func(tx *sql.Tx, a cipher.AEAD) error {
-		r, err := scanIntegration(tx.QueryRowContext(ctx, "SELECT "+integrationColumns+
-			" FROM oauth_integrations WHERE provider_id = ? AND grant_type = ? AND environment = ?", p.ID, p.GrantType, env))
+		r, err := queryIntegration(ctx, tx, p.ID, p.GrantType, env)
 		var c credentials
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -328,8 +339,7 @@ ON CONFLICT (provider_id, grant_type, environment) DO UPDATE SET credentials = e
 // configured.
 func (s *Store) Integration(ctx context.Context, provider, grant, env string) (Integration, error) {
 	env = orDefault(env)
-	r, err := scanIntegration(s.db.QueryRowContext(ctx, "SELECT "+integrationColumns+
-		" FROM oauth_integrations WHERE provider_id = ? AND grant_type = ? AND environment = ?", provider, grant, env))
+	r, err := queryIntegration(ctx, s.db, provider, grant, env)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Integration{}, integrationNotFound(provider, grant, env)
 	}
@@ -342,13 +352,8 @@ func (s *Store) Integration(ctx context.Context, provider, grant, env string) (I
 // Integrations describes the integrations of environment env, or of every
 // environment when env is "", sorted by provider, grant and environment.
 func (s *Store) Integrations(ctx context.Context, env string) ([]Integration, error) {
-	q := "SELECT " + integrationColumns + " FROM oauth_integrations"
-	var args []any
-	if env != "" {
-		q += " WHERE environment = ?"
-		args = append(args, env)
-	}
-	rows, err := s.db.QueryContext(ctx, q+" ORDER BY provider_id, grant_type, environment", args...)
+	q, args := byEnvironment("SELECT "+integrationColumns+" FROM oauth_integrations", env, "provider_id, grant_type, environment")
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing integrations: %w", err)
 	}
@@ -372,23 +377,14 @@ func (s *Store) Integrations(ctx context.Context, env string) ([]Integration, er
 // them back.
 func (s *Store) updateIntegration(ctx context.Context, provider, grant, env string, fn func(r *integrationRow, c *credentials) error) error {
 	defer s.forgetToken(provider, grant, env)
-	return s.writeSecrets(ctx, func(tx *sql.Tx, a cipher.AEAD) error {
-		r, err := scanIntegration(tx.QueryRowContext(ctx, "SELECT "+integrationColumns+
-			" FROM oauth_integrations WHERE provider_id = ? AND grant_type = ? AND environment = ?", provider, grant, env))
-		if errors.Is(err, sql.ErrNoRows) {
+	return s.editRow(ctx, provider, grant, env, func(r *integrationRow, c *credentials, write func() error) error {
+		if r == nil {
 			return integrationNotFound(provider, grant, env)
 		}
-		if err != nil {
+		if err := fn(r, c); err != nil {
 			return err
 		}
-		c, err := s.openCredentials(a, r)
-		if err != nil {
-			return err
-		}
-		if err := fn(r, &c); err != nil {
-			return err
-		}
-		return writeIntegration(ctx, tx, a, r, c)
+		return write()
 	})
 }
 
@@ -476,8 +472,7 @@ func (s *Store) oauthClient(r *integrationRow, c credentials) (*oauth.Client, er
 }
 
 func (s *Store) readIntegration(ctx context.Context, provider, grant, env string) (*integrationRow, credentials, error) {
-	r, err := scanIntegration(s.db.QueryRowContext(ctx, "SELECT "+integrationColumns+
-		" FROM oauth_integrations WHERE provider_id = ? AND grant_type = ? AND environment = ?", provider, grant, env))
+	r, err := queryIntegration(ctx, s.db, provider, grant, env)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, credentials{}, integrationNotFound(provider, grant, env)
 	}
@@ -820,27 +815,35 @@ func (s *Store) finishRefresh(ctx context.Context, provider, grant, owner string
 	return out, outErr
 }
 
+// rowFunc works on an integration's row and credentials, nil when there
+// is no such row; write saves them as it left them.
+type rowFunc func(r *integrationRow, c *credentials, write func() error) error
+
+// editRow runs fn on the row (provider, grant, env) in a write
+// transaction.
+func (s *Store) editRow(ctx context.Context, provider, grant, env string, fn rowFunc) error {
+	return s.writeSecrets(ctx, func(tx *sql.Tx, a cipher.AEAD) error {
+		r, err := queryIntegration(ctx, tx, provider, grant, env)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fn(nil, nil, nil)
+		}
+		if err != nil {
+			return err
+		}
+		c, err := s.openCredentials(a, r)
+		if err != nil {
+			return err
+		}
+		return fn(r, &c, func() error { return writeIntegration(ctx, tx, a, r, c) })
+	})
+}
+
 // withRow runs fn on the row (provider, grant) of the store's environment
-// (nil when there is none) in a write transaction; write saves the row and
-// credentials as fn left them. A busy file is retried.
-func (s *Store) withRow(ctx context.Context, provider, grant string, fn func(r *integrationRow, c *credentials, write func() error) error) error {
+// as editRow does, retrying while the file is busy.
+func (s *Store) withRow(ctx context.Context, provider, grant string, fn rowFunc) error {
 	start := time.Now()
 	for {
-		err := s.writeSecrets(ctx, func(tx *sql.Tx, a cipher.AEAD) error {
-			r, err := scanIntegration(tx.QueryRowContext(ctx, "SELECT "+integrationColumns+
-				" FROM oauth_integrations WHERE provider_id = ? AND grant_type = ? AND environment = ?", provider, grant, s.env))
-			if errors.Is(err, sql.ErrNoRows) {
-				return fn(nil, nil, nil)
-			}
-			if err != nil {
-				return err
-			}
-			c, err := s.openCredentials(a, r)
-			if err != nil {
-				return err
-			}
-			return fn(r, &c, func() error { return writeIntegration(ctx, tx, a, r, c) })
-		})
+		err := s.editRow(ctx, provider, grant, s.env, fn)
 		if err == nil || !isBusy(err) || time.Since(start) > lockWait {
 			return err
 		}

@@ -40,7 +40,7 @@ func (s *Store) RotateKey(ctx context.Context, newKey Key) error {
 			return err
 		}
 	}
-	if err := s.reencrypt(ctx, newKey, newAEAD); err != nil {
+	if err := s.reencrypt(ctx, newAEAD); err != nil {
 		if pending != "" && !errors.Is(err, errCommit) {
 			os.Remove(pending)
 		}
@@ -61,7 +61,7 @@ func (s *Store) RotateKey(ctx context.Context, newKey Key) error {
 // the rotation's outcome is unknown, and Open resolves it.
 var errCommit = errors.New("commit failed")
 
-func (s *Store) reencrypt(ctx context.Context, newKey Key, newAEAD cipher.AEAD) error {
+func (s *Store) reencrypt(ctx context.Context, newAEAD cipher.AEAD) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("rotating the key: %w", err)

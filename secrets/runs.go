@@ -246,7 +246,7 @@ func processAlive(pid int) bool {
 
 const runColumns = `id, action, source, status, started_at, ended_at, inputs, result, error, pid, host, temporal`
 
-func scanRun(sc interface{ Scan(...any) error }) (*RunRecord, error) {
+func scanRun(sc scanner) (*RunRecord, error) {
 	var r RunRecord
 	var status, started string
 	var ended, result sql.NullString

@@ -7,7 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -127,7 +128,7 @@ func validSecret(name, env string, keys map[string]string) error {
 	if len(keys) == 0 || len(keys) > maxSecretKeys {
 		return invalidf("secret %s: give 1 to %d keys, not %d", name, maxSecretKeys, len(keys))
 	}
-	for _, k := range sortedKeys(keys) {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		if !isKeyName(k) {
 			return invalidf("secret %s: invalid key name %q: use letters, digits and underscores", name, k)
 		}
@@ -136,15 +137,6 @@ func validSecret(name, env string, keys map[string]string) error {
 		}
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func now() string { return time.Now().UTC().Format(timeFormat) }
@@ -262,13 +254,8 @@ func decryptKeys(a cipher.AEAD, name, env string, blob []byte) (map[string]strin
 // when env is "", sorted by name and environment. It decrypts each secret
 // to list its key names; values are not returned.
 func (s *Store) List(ctx context.Context, env string) ([]SecretInfo, error) {
-	q := "SELECT name, environment, type, description, encrypted_keys, created_at, updated_at FROM secrets"
-	var args []any
-	if env != "" {
-		q += " WHERE environment = ?"
-		args = append(args, env)
-	}
-	rows, err := s.db.QueryContext(ctx, q+" ORDER BY name, environment", args...)
+	q, args := byEnvironment("SELECT name, environment, type, description, encrypted_keys, created_at, updated_at FROM secrets", env, "name, environment")
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing secrets: %w", err)
 	}
@@ -286,7 +273,7 @@ func (s *Store) List(ctx context.Context, env string) ([]SecretInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		info.Keys = sortedKeys(keys)
+		info.Keys = slices.Sorted(maps.Keys(keys))
 		info.CreatedAt, info.UpdatedAt = parseTime(created), parseTime(updated)
 		out = append(out, info)
 	}
@@ -316,6 +303,16 @@ func orDefault(env string) string {
 		return DefaultEnvironment
 	}
 	return env
+}
+
+// byEnvironment returns query, a SELECT from a table with an environment
+// column, limited to environment env ("" selects every environment) and
+// ordered by order, with its arguments.
+func byEnvironment(query, env, order string) (string, []any) {
+	if env == "" {
+		return query + " ORDER BY " + order, nil
+	}
+	return query + " WHERE environment = ? ORDER BY " + order, []any{env}
 }
 
 func (s *Store) forget(name, env string) {

@@ -724,7 +724,7 @@ func TestRotationCutShort(t *testing.T) {
 		t.Fatal(err)
 	}
 	newAEAD, _ := newKey.aead()
-	if err := s.reencrypt(ctx, newKey, newAEAD); err != nil {
+	if err := s.reencrypt(ctx, newAEAD); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -97,13 +97,8 @@ func decodeValues(name, text string) (*value.Map, error) {
 // ListVars returns the variables of environment env, or of every
 // environment when env is "", sorted by name and environment.
 func (s *Store) ListVars(ctx context.Context, env string) ([]Variable, error) {
-	q := `SELECT name, environment, description, "values", created_at, updated_at FROM variables`
-	var args []any
-	if env != "" {
-		q += " WHERE environment = ?"
-		args = append(args, env)
-	}
-	rows, err := s.db.QueryContext(ctx, q+" ORDER BY name, environment", args...)
+	q, args := byEnvironment(`SELECT name, environment, description, "values", created_at, updated_at FROM variables`, env, "name, environment")
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing variables: %w", err)
 	}

@@ -121,7 +121,9 @@ func (ev *evaluator) eval(src string) bool {
 		return false
 	}
 	if reads && !ev.show {
-		// The value derives from a secret: every string in it is masked.
+		// The value derives from a secret: its strings become secrets
+		// too (as in a run, those of two characters or more), masked here
+		// and in later results and errors.
 		ev.red.AddValue(result)
 		result = ev.red.Value(result)
 	}

@@ -350,10 +350,7 @@ func inputValue(text string, t *template.Type) any {
 	if t == nil || acceptsText(t) {
 		return text
 	}
-	if v, err := value.ParseJSONText(text); err == nil {
-		return v
-	}
-	return text
+	return jsonOrText(text)
 }
 
 func acceptsText(t *template.Type) bool {

@@ -8,10 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -354,7 +355,7 @@ func getSecret(ctx context.Context, e *env, envName, name string, reveal bool) i
 	if err != nil {
 		return storeCode(e, "secrets get", err)
 	}
-	for _, k := range sortedNames(keys) {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		v := "***"
 		if reveal {
 			v = keys[k]
@@ -362,15 +363,6 @@ func getSecret(ctx context.Context, e *env, envName, name string, reveal bool) i
 		fmt.Fprintf(e.stdout, "%s=%s\n", k, v)
 	}
 	return exitOK
-}
-
-func sortedNames(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func deleteSecret(ctx context.Context, e *env, envName, name string) int {

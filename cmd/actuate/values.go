@@ -56,10 +56,16 @@ func readValue(val string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return jsonOrText(text), nil
+}
+
+// jsonOrText returns the value text holds as JSON, or text itself when it
+// is not JSON.
+func jsonOrText(text string) any {
 	if v, err := value.ParseJSONText(text); err == nil {
-		return v, nil
+		return v
 	}
-	return text, nil
+	return text
 }
 
 // decodeData decodes a JSON or YAML document into values.

@@ -113,11 +113,7 @@ func setVar(ctx context.Context, e *env, envName, name string, args []string) in
 	}
 	values := value.NewMap(len(keys))
 	for _, k := range keys {
-		var v any = texts[k]
-		if parsed, err := value.ParseJSONText(texts[k]); err == nil {
-			v = parsed
-		}
-		values.Set(k, v)
+		values.Set(k, jsonOrText(texts[k]))
 	}
 	st, err := openStore(ctx, e, envName, true)
 	if err != nil {

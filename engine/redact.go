@@ -36,22 +36,34 @@ type Redactor struct {
 	// whole values; text keeps its digits, which a substring match would
 	// mask everywhere.
 	numbers []string
+	// short are the secrets of one character: masked as whole values
+	// only, since masking them in text would mask every such letter.
+	short []string
 }
 
 // NewRedactor returns an empty redactor. The zero Redactor is ready to use
 // too.
 func NewRedactor() *Redactor { return &Redactor{} }
 
-// minSecretLen is the shortest value masked: one character would mask
-// every occurrence of a letter.
+// minSecretLen is the shortest value masked in text: one character would
+// mask every occurrence of a letter. Shorter secrets are masked as whole
+// values only (see [Redactor.Value]).
 const minSecretLen = 2
 
 // AddSecret adds a secret value. It is masked in the forms it commonly
 // takes on the wire and in text too: base64 (standard and URL alphabets,
 // with and without padding), URL encoding and JSON string escaping, and
-// HTTP Basic credentials holding it are masked whole.
+// HTTP Basic credentials holding it are masked whole. A one-character
+// secret is masked only where it is a whole value.
 func (r *Redactor) AddSecret(s string) {
 	if len(s) < minSecretLen {
+		if s != "" {
+			r.mu.Lock()
+			if !slices.Contains(r.short, s) {
+				r.short = append(r.short, s)
+			}
+			r.mu.Unlock()
+		}
 		return
 	}
 	r.mu.Lock()
@@ -132,7 +144,17 @@ func (r *Redactor) secretNumber(n any) bool {
 	s := value.Str(n)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return slices.Contains(r.numbers, s) || r.has(s)
+	return slices.Contains(r.numbers, s) || slices.Contains(r.short, s) || r.has(s)
+}
+
+// shortSecret reports whether s is a secret of one character.
+func (r *Redactor) shortSecret(s string) bool {
+	if r == nil || len(s) >= minSecretLen || s == "" {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Contains(r.short, s)
 }
 
 // String returns s with every known secret form replaced by [Mask].
@@ -194,10 +216,14 @@ func (r *Redactor) newReplacer() *secretform.Replacer {
 }
 
 // Value returns a copy of v with secret forms masked inside every string,
-// and numbers derived from a secret, or reading as one, masked whole.
+// and numbers derived from a secret, or reading as one, and strings that
+// are a one-character secret, masked whole.
 func (r *Redactor) Value(v any) any {
 	switch x := v.(type) {
 	case string:
+		if r.shortSecret(x) {
+			return Mask
+		}
 		return r.String(x)
 	case int, float64:
 		if r.secretNumber(x) {

@@ -148,3 +148,20 @@ func TestRedactorNumbers(t *testing.T) {
 		t.Error("nil redactor changed a number")
 	}
 }
+
+// TestRedactorShortSecret checks that a one-character secret is masked
+// where it is a whole value, as a string or a number, and left in text.
+func TestRedactorShortSecret(t *testing.T) {
+	t.Parallel()
+	r := NewRedactor()
+	r.AddSecret("7")
+	r.AddSecret("")
+	v := value.MapOf("s", "7", "n", 7, "text", "route 7", "empty", "", "other", "8")
+	got, _ := value.MarshalJSON(r.Value(v))
+	if want := `{"s":"***","n":"***","text":"route 7","empty":"","other":"8"}`; string(got) != want {
+		t.Errorf("Value = %s\nwant    %s", got, want)
+	}
+	if got := r.String("route 7"); got != "route 7" {
+		t.Errorf("String = %q", got)
+	}
+}

@@ -121,9 +121,9 @@ func (ev *evaluator) eval(src string) bool {
 		return false
 	}
 	if reads && !ev.show {
-		// The value derives from a secret: its strings become secrets
-		// too (as in a run, those of two characters or more), masked here
-		// and in later results and errors.
+		// The value derives from a secret: its strings and numbers become
+		// secrets too, masked here and in later results and errors (in
+		// text, those of two characters or more).
 		ev.red.AddValue(result)
 		result = ev.red.Value(result)
 	}

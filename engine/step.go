@@ -101,12 +101,12 @@ func RunStep(ctx context.Context, req StepRequest, opts Options) (*StepOutcome, 
 		return e.runActionStep(ctx, req)
 	}
 	t := req.Template
+	if req.Index < 0 || req.Index > len(t.Steps) || len(req.Results) != req.Index {
+		return nil, errors.New("step request out of range: the results given do not match the step asked for")
+	}
 	in, secrets, err := e.prepareTemplate(ctx, t, req.Inputs)
 	if err != nil {
 		return nil, err
-	}
-	if req.Index < 0 || req.Index > len(t.Steps) || len(req.Results) != req.Index {
-		return nil, errors.New("step request out of range: the results given do not match the step asked for")
 	}
 	plan := NewPlan(t, in, secrets.m, e.opts.Vars, e.red)
 	for _, r := range req.Results {

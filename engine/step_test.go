@@ -71,6 +71,12 @@ func TestRunStep(t *testing.T) {
 	if err == nil || err.Error() != "step request out of range: the results given do not match the step asked for" {
 		t.Errorf("out of range: %v", err)
 	}
+	// A request out of range loads no secret: it fails as such even when
+	// the secrets are missing.
+	_, err = RunStep(t.Context(), StepRequest{Template: tpl, Inputs: inputs, Index: 3, Results: []any{1, 2, 3}}, Options{Templates: reg, Actions: testActions()})
+	if err == nil || err.Error() != "step request out of range: the results given do not match the step asked for" {
+		t.Errorf("out of range, no secrets: %v", err)
+	}
 	// A missing secret fails before any step, as a run does.
 	_, err = RunStep(t.Context(), StepRequest{Template: tpl, Inputs: inputs, Index: 0}, Options{Templates: reg, Actions: testActions()})
 	var missing *MissingSecretsError

@@ -36,7 +36,8 @@ The worker reads secrets, OAuth integrations (refreshing tokens before each
 step) and variables from its own store (ACTUATE_HOME), of environment ENV
 (--env, default "default"); secrets never travel through Temporal. Runs
 carry their templates; --registry folders (and ACTUATE_REGISTRY) supply
-templates a run names but does not carry. Everything that travels (inputs,
+templates a run names but does not carry (such a run's steps run in one
+activity, within one step timeout). Everything that travels (inputs,
 results, errors) is encrypted with a key derived from the store's key:
 clients and workers must share it (ACTUATE_ENCRYPTION_KEY or the same key
 file). See "actuate codec-server" to read the payloads in the Temporal UI.

@@ -42,8 +42,13 @@ type Activities struct {
 	// Events receives the steps' progress, secrets masked; may be nil.
 	Events func(engine.Event)
 
-	cache sync.Map // hash of a run's sources → *template.Registry
+	mu    sync.Mutex
+	cache map[string]*template.Registry // hash of a run's sources → its templates
 }
+
+// maxCachedRegistries bounds [Activities]' cache of parsed templates: a
+// long-lived worker sees a new set of sources at each edit of a template.
+const maxCachedRegistries = 256
 
 // Step runs one step of a run: the [StepActivity] activity.
 func (a *Activities) Step(ctx context.Context, in StepInput) (*StepOutput, error) {
@@ -70,6 +75,9 @@ func (a *Activities) Step(ctx context.Context, in StepInput) (*StepOutput, error
 		if err != nil {
 			return nil, failure(err)
 		}
+		// A copy: the map a.Vars returned may be the worker's own,
+		// shared by the steps running at the same time.
+		vars = vars.Clone()
 		over.Range(func(k string, v any) bool { vars.Set(k, v); return true })
 	}
 	results := make([]any, len(in.Results))
@@ -82,6 +90,10 @@ func (a *Activities) Step(ctx context.Context, in StepInput) (*StepOutput, error
 	if t, ok := reg.Lookup(in.Run.Action); ok {
 		req.Template = t
 	}
+	// A template the run does not carry, which this worker holds: the
+	// workflow saw no template of that name and scheduled the run as one
+	// step, so this activity runs all of its steps.
+	whole := req.Template != nil && a.holds(req.Template)
 	attempt := info.Attempt
 	req.Check = func(c *engine.StepCall) error {
 		if attempt <= 1 {
@@ -95,16 +107,13 @@ func (a *Activities) Step(ctx context.Context, in StepInput) (*StepOutput, error
 		}
 		return &notRetriedError{call: c, attempt: int(attempt)}
 	}
-	timeout := in.Run.StepTimeout
-	if timeout <= 0 {
-		timeout = DefaultStepTimeout
-	}
-	if req.Template != nil && in.Index < len(req.Template.Steps) {
+	timeout := in.Run.stepTimeout()
+	if req.Template != nil && !whole && in.Index < len(req.Template.Steps) {
 		timeout = max(timeout, ownTimeout(req.Template.Steps[in.Index]))
 	}
 	sctx, cancel := context.WithTimeoutCause(ctx, timeout, &stepTimeoutError{timeout})
 	defer cancel()
-	out, err := engine.RunStep(sctx, req, engine.Options{
+	opts := engine.Options{
 		Templates: reg,
 		Actions:   a.Actions,
 		Secrets:   a.Secrets,
@@ -112,7 +121,13 @@ func (a *Activities) Step(ctx context.Context, in StepInput) (*StepOutput, error
 		Transport: a.Transport,
 		Logger:    a.Logger,
 		Events:    a.Events,
-	})
+	}
+	var out *engine.StepOutcome
+	if whole {
+		out, err = runSteps(sctx, req, opts)
+	} else {
+		out, err = engine.RunStep(sctx, req, opts)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			// Cancelled: Temporal reports the cancellation itself.
@@ -130,6 +145,36 @@ func (a *Activities) Step(ctx context.Context, in StepInput) (*StepOutput, error
 		}
 	}
 	return res, nil
+}
+
+// holds reports whether t is one of the worker's own templates, not one a
+// run carries: those are parsed afresh, so never the same value.
+func (a *Activities) holds(t *template.Template) bool {
+	if a.Templates == nil {
+		return false
+	}
+	own, ok := a.Templates.Lookup(t.ID())
+	return ok && own == t
+}
+
+// runSteps runs every step of req.Template in order, each as the workflow
+// would have it run (masked results feeding the next step, req.Check
+// before each), and returns the template's returns as the result too, as
+// for a Go action run as the only step.
+func runSteps(ctx context.Context, req engine.StepRequest, opts engine.Options) (*engine.StepOutcome, error) {
+	n := max(len(req.Template.Steps), 1) // a template without steps still evaluates returns
+	req.Results = make([]any, 0, n)
+	var out *engine.StepOutcome
+	for i := range n {
+		req.Index, req.Returns = i, i == n-1
+		var err error
+		if out, err = engine.RunStep(ctx, req, opts); err != nil {
+			return nil, err
+		}
+		req.Results = append(req.Results, out.Result)
+	}
+	out.Result = out.Returns
+	return out, nil
 }
 
 // heartbeat records a heartbeat every second from one second on, so that
@@ -157,15 +202,18 @@ func heartbeat(ctx context.Context) (stop func()) {
 
 // registry returns the templates of a run: those it carries, then the
 // worker's for any name they do not define. Parsed templates are kept,
-// keyed by the hash of the sources.
+// keyed by the hash of the sources, up to [maxCachedRegistries] sets.
 func (a *Activities) registry(srcs []Source) (*template.Registry, error) {
 	h := sha256.New()
 	for _, s := range srcs {
 		fmt.Fprintf(h, "%d:%s%d:%s", len(s.File), s.File, len(s.Text), s.Text)
 	}
 	key := string(h.Sum(nil))
-	if r, ok := a.cache.Load(key); ok {
-		return r.(*template.Registry), nil
+	a.mu.Lock()
+	r, ok := a.cache[key]
+	a.mu.Unlock()
+	if ok {
+		return r, nil
 	}
 	reg, err := parseSources(srcs)
 	if err != nil {
@@ -178,7 +226,12 @@ func (a *Activities) registry(srcs []Source) (*template.Registry, error) {
 			}
 		}
 	}
-	a.cache.Store(key, reg)
+	a.mu.Lock()
+	if a.cache == nil || len(a.cache) >= maxCachedRegistries {
+		a.cache = make(map[string]*template.Registry)
+	}
+	a.cache[key] = reg
+	a.mu.Unlock()
 	return reg, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 
@@ -300,7 +301,8 @@ func Watch(ctx context.Context, c client.Client, codec *Codec, id string, onStep
 // stepTracker turns the events of a run's history into its steps.
 type stepTracker struct {
 	id       string
-	codec    *Codec
+	dc       converter.DataConverter
+	fc       converter.FailureConverter
 	in       *RunInput
 	steps    []history.Step
 	outlined []outlineStep
@@ -309,7 +311,7 @@ type stepTracker struct {
 }
 
 func newStepTracker(codec *Codec, id string) *stepTracker {
-	return &stepTracker{id: id, codec: codec, bySchedule: map[int64]int{}}
+	return &stepTracker{id: id, dc: codec.DataConverter(), fc: codec.FailureConverter(), bySchedule: map[int64]int{}}
 }
 
 // read reads the history, waiting for new events when follow is set,
@@ -335,7 +337,7 @@ func (tr *stepTracker) read(ctx context.Context, c client.Client, follow bool, o
 // apply takes one event into account and returns the index of the step
 // it changed, or -1.
 func (tr *stepTracker) apply(ev *historypb.HistoryEvent) (int, error) {
-	dc := tr.codec.DataConverter()
+	dc := tr.dc
 	at := ev.GetEventTime().AsTime()
 	step := func(scheduled int64) int {
 		if i, ok := tr.bySchedule[scheduled]; ok {
@@ -383,7 +385,7 @@ func (tr *stepTracker) apply(ev *historypb.HistoryEvent) (int, error) {
 		}
 		s := &tr.steps[i]
 		s.Status, s.EndedAt = history.Failed, at
-		if err := tr.codec.FailureConverter().FailureToError(a.GetFailure()); err != nil {
+		if err := tr.fc.FailureToError(a.GetFailure()); err != nil {
 			s.Error = err.Error()
 			var app *temporal.ApplicationError
 			if errors.As(err, &app) {

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	commonpb "go.temporal.io/api/common/v1"
-	"go.temporal.io/sdk/converter"
 )
 
 func TestCodecRoundTrip(t *testing.T) {
@@ -66,5 +65,3 @@ func TestCodecDecodeErrors(t *testing.T) {
 		t.Errorf("short key: %v", err)
 	}
 }
-
-var _ converter.PayloadCodec = (*Codec)(nil)

@@ -9,6 +9,9 @@
 // template and runs its steps in order, one activity ([Activities.Step])
 // per step, handing each the results of the steps before it: it only
 // decides what runs next from the results so far, so it is deterministic.
+// A run that names a template it does not carry, one the workers hold,
+// runs as one activity that runs the template's steps in order, all within
+// one step timeout: the workflow cannot see the worker's templates.
 // The activity evaluates the step's args with the secrets of the worker's
 // own store (OAuth tokens refreshed once, before the step), runs the action
 // and returns its result with every secret, and every value derived from

@@ -2,6 +2,7 @@ package temporal
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -40,13 +41,7 @@ func TestReplayHistories(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			t.Parallel()
-			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
-				DataConverter:    testCodec(t).DataConverter(),
-				FailureConverter: testCodec(t).FailureConverter(),
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := newReplayer(t)
 			r.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowName})
 			if err := r.ReplayWorkflowHistoryFromJSONFile(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), f); err != nil {
 				t.Fatal(err)
@@ -55,23 +50,31 @@ func TestReplayHistories(t *testing.T) {
 	}
 }
 
-// TestReplayDetectsAChangedWorkflow checks that the replay test can fail:
-// a workflow that schedules its steps differently does not replay.
-func TestReplayDetectsAChangedWorkflow(t *testing.T) {
-	t.Parallel()
+// newReplayer returns a replayer that decrypts with the test codec.
+func newReplayer(t *testing.T) worker.WorkflowReplayer {
+	t.Helper()
+	c := testCodec(t)
 	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
-		DataConverter:    testCodec(t).DataConverter(),
-		FailureConverter: testCodec(t).FailureConverter(),
+		DataConverter:    c.DataConverter(),
+		FailureConverter: c.FailureConverter(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+// TestReplayDetectsAChangedWorkflow checks that the replay test can fail:
+// a workflow that schedules its steps differently does not replay.
+func TestReplayDetectsAChangedWorkflow(t *testing.T) {
+	t.Parallel()
+	r := newReplayer(t)
 	changed := func(ctx workflow.Context, in RunInput) (string, error) {
 		// A timer first: not what the history holds.
 		return "", workflow.Sleep(ctx, time.Second)
 	}
 	r.RegisterWorkflowWithOptions(changed, workflow.RegisterOptions{Name: WorkflowName})
-	err = r.ReplayWorkflowHistoryFromJSONFile(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), "testdata/history/ticket_titles.json")
+	err := r.ReplayWorkflowHistoryFromJSONFile(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), "testdata/history/ticket_titles.json")
 	if err == nil || !strings.Contains(err.Error(), "TMPRL1100") {
 		t.Fatalf("replaying a changed workflow: %v, want a nondeterminism error (TMPRL1100)", err)
 	}
@@ -138,4 +141,49 @@ func writeHistory(t *testing.T, ctx context.Context, c client.Client, id, path s
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s (%d events)", path, len(h.Events))
+}
+
+// The steps Inspect and Watch report, read from recorded histories.
+func TestStepTrackerReadsHistories(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ file, action, steps string }{
+		{"ticket_titles.json", "tools.tickets.ticket_titles",
+			`1 one tools.tickets.get_ticket succeeded 0 "" | 2 two tools.tickets.get_ticket succeeded 0 ""`},
+		{"get_ticket.json", "tools.tickets.get_ticket",
+			`1 fetch core.http_request succeeded 200 "" | 2 summary core.transform.reshape succeeded 0 ""`},
+		{"get_ticket_404.json", "tools.tickets.get_ticket",
+			`1 fetch core.http_request failed 0 "testdata/templates/get_ticket.yml:17:7: step \"fetch\" (core.http_request) of tools.tickets.get_ticket failed: 404 Not found for 'http://127.0.0.1:42911/tickets/404'.\n\nPlease check that the URL is correct and the resource exists:\n\nHost: 127.0.0.1\nPort: 42911\nPath: /tickets/404"`},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
+			f, err := os.Open(filepath.Join("testdata/history", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := newStepTracker(testCodec(t), "run-1")
+			for _, ev := range h.Events {
+				if _, err := tr.apply(ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tr.in == nil || tr.in.Action != tc.action {
+				t.Fatalf("run input %+v, want the action %s", tr.in, tc.action)
+			}
+			var got []string
+			for _, s := range tr.steps {
+				if s.RunID != "run-1" || s.Template != tc.action || s.StartedAt.IsZero() || s.EndedAt.Before(s.StartedAt) {
+					t.Errorf("step %d: run %q, template %q, %s to %s", s.Position, s.RunID, s.Template, s.StartedAt, s.EndedAt)
+				}
+				got = append(got, fmt.Sprintf("%d %s %s %s %d %q", s.Position, s.Ref, s.Action, s.Status, s.HTTPStatus, s.Error))
+			}
+			if g := strings.Join(got, " | "); g != tc.steps {
+				t.Errorf("steps:\n%s\nwant\n%s", g, tc.steps)
+			}
+		})
+	}
 }

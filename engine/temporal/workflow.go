@@ -48,7 +48,8 @@ type RunInput struct {
 	Action string `json:"action"`
 	// Templates are the template run and every template its steps call,
 	// directly or not. Templates the workers load themselves (their
-	// --registry) fill in for any missing.
+	// --registry) fill in for any missing; a run of such a template runs
+	// as one activity.
 	Templates []Source `json:"templates,omitempty"`
 	// Inputs is the run's inputs, a JSON object.
 	Inputs json.RawMessage `json:"inputs"`
@@ -57,6 +58,15 @@ type RunInput struct {
 	Vars json.RawMessage `json:"vars,omitempty"`
 	// StepTimeout bounds each step; 0 means [DefaultStepTimeout].
 	StepTimeout time.Duration `json:"step_timeout,omitempty"`
+}
+
+// stepTimeout returns the run's step timeout, [DefaultStepTimeout] when it
+// sets none.
+func (in *RunInput) stepTimeout() time.Duration {
+	if in.StepTimeout <= 0 {
+		return DefaultStepTimeout
+	}
+	return in.StepTimeout
 }
 
 // StepInput is the input of the step activity.
@@ -101,10 +111,7 @@ func Workflow(ctx workflow.Context, in RunInput) (json.RawMessage, error) {
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), errorType(err), nil)
 	}
-	runTimeout := in.StepTimeout
-	if runTimeout <= 0 {
-		runTimeout = DefaultStepTimeout
-	}
+	runTimeout := in.stepTimeout()
 	results := make([]json.RawMessage, 0, len(steps))
 	n := max(len(steps), 1) // a template without steps still evaluates returns
 	var out StepOutput
@@ -179,7 +186,7 @@ func outline(in RunInput) ([]outlineStep, error) {
 	t, ok := reg.Lookup(in.Action)
 	if !ok {
 		// A Go action, or a template the workers hold: the activity
-		// resolves it.
+		// resolves it, and runs all the steps of such a template.
 		return []outlineStep{{Ref: in.Action, Action: in.Action}}, nil
 	}
 	steps := make([]outlineStep, len(t.Steps))

@@ -9,14 +9,17 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -489,5 +492,114 @@ func TestWorkflowRefreshesTokensBeforeEachStep(t *testing.T) {
 	api.mu.Unlock()
 	if sent != "[Bearer gho-github-1 Bearer gho-github-2]" || tokens.n != 2 {
 		t.Errorf("the steps sent %s after %d token requests; want a fresh token per step, one request each", sent, tokens.n)
+	}
+}
+
+// A run that names a template it does not carry, one the worker holds
+// (--registry), runs all of the template's steps, in one activity; a lost
+// attempt sends no POST again.
+func TestWorkflowRunsWorkerTemplates(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t)
+	reg := testTemplates(t)
+	for _, tc := range []struct {
+		name   string
+		action string
+		inputs *value.Map
+		lose   int32
+		want   string // result, or the error's type and message
+	}{
+		{name: "two steps", action: "tools.tickets.ticket_titles", inputs: value.MapOf("first", 7, "second", 8),
+			want: `["Ticket 7","Ticket 8"]`},
+		{name: "GET after a lost attempt", action: "tools.tickets.get_ticket", inputs: value.MapOf("id", 5), lose: 1,
+			want: `{"id":5,"title":"Ticket 5","seen_token":"***"}`},
+		{name: "POST after a lost attempt", action: "tools.tickets.create_ticket", inputs: value.MapOf("title", "e"), lose: 1,
+			want: `NotRetriedError: testdata/templates/create_ticket.yml:17:7: step "create" (core.http_request) of tools.tickets.create_ticket failed: its worker was lost during attempt 1, which may have had its effect, and POST (core.http_request) is not run again: it is not idempotent; set retries: N on the step to allow it`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			acts := testActivities(api)
+			acts.Templates = reg
+			env := newEnv(t, acts, losing(acts, tc.lose))
+			var steps []int
+			env.SetOnActivityStartedListener(func(_ *activity.Info, _ context.Context, args converter.EncodedValues) {
+				var in StepInput
+				if err := args.Get(&in); err == nil {
+					steps = append(steps, in.Index)
+				}
+			})
+			in, err := NewRunInput(tc.action, nil, nil, tc.inputs, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			env.ExecuteWorkflow(WorkflowName, in)
+			got, err := result(t, env)
+			if err != nil {
+				var re *RunError
+				if !errors.As(err, &re) {
+					t.Fatalf("error = %v (%T)", err, err)
+				}
+				got = re.Type + ": " + re.Message
+			}
+			if got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+			if want := int(tc.lose) + 1; len(steps) != want || slices.ContainsFunc(steps, func(i int) bool { return i != 0 }) {
+				t.Errorf("activities started for steps %v, want step 0 %d time(s)", steps, want)
+			}
+		})
+	}
+}
+
+// A run's variables replace the worker's of the same name for that run
+// only: the worker's own map is left as it was.
+func TestWorkflowRunVarsOverrideWorkerVars(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t)
+	reg := testTemplates(t)
+	acts := testActivities(api)
+	own := value.MapOf("tickets", value.MapOf("base_url", "http://127.0.0.1:1"))
+	acts.Vars = func(context.Context) (*value.Map, error) { return own, nil }
+	env := newEnv(t, acts, nil)
+	tpl, _ := reg.Lookup("tools.tickets.get_ticket")
+	in, err := NewRunInput("tools.tickets.get_ticket", tpl, reg, value.MapOf("id", 3), value.MapOf("tickets", value.MapOf("base_url", api.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.ExecuteWorkflow(WorkflowName, in)
+	got, err := result(t, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"id":3,"title":"Ticket 3","seen_token":"***"}`; got != want {
+		t.Errorf("result = %s, want %s", got, want)
+	}
+	if b, _ := value.MarshalJSON(own); string(b) != `{"tickets":{"base_url":"http://127.0.0.1:1"}}` {
+		t.Errorf("the worker's variables became %s", b)
+	}
+}
+
+// The messages of a step's activity that ended without a result of its own.
+func TestStepFailure(t *testing.T) {
+	t.Parallel()
+	steps := []outlineStep{{Ref: "fetch", Action: "core.http_request"}}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_START_TO_CLOSE, nil), `StepError: step "fetch" (core.http_request) timed out after 1m0s`},
+		{temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_HEARTBEAT, nil), `StepError: step "fetch" (core.http_request) lost its worker (no heartbeat for 10s) and no attempt was left`},
+		{temporal.NewApplicationError("worker lost", "Panic"), `StepError: step "fetch" (core.http_request) failed: worker lost`},
+		{temporal.NewNonRetryableApplicationError("bad inputs", ErrInput, nil), `InputError: bad inputs`},
+	} {
+		var re *RunError
+		if err := runError(stepFailure(steps, 0, time.Minute, tc.err)); !errors.As(err, &re) {
+			t.Errorf("%v: %v (%T), want a *RunError", tc.err, err, err)
+		} else if got := re.Type + ": " + re.Message; got != tc.want {
+			t.Errorf("%v:\ngot  %s\nwant %s", tc.err, got, tc.want)
+		}
+	}
+	if err := stepFailure(steps, 0, time.Minute, temporal.NewCanceledError()); !errors.Is(runError(err), context.Canceled) {
+		t.Errorf("cancelled: %v", err)
 	}
 }

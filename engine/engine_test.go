@@ -440,3 +440,50 @@ func TestRunSecretSourceErrorMasked(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// storedOnly is a secret source whose Token would refresh over the
+// network: a dry run must take its tokens as stored.
+type storedOnly struct{ t *testing.T }
+
+func (s storedOnly) Secret(context.Context, string) (map[string]string, bool, error) {
+	return nil, false, nil
+}
+
+func (s storedOnly) Token(context.Context, string, string) (string, bool, error) {
+	s.t.Error("a dry run asked for a refreshed token")
+	return "", false, errors.New("no network in a dry run")
+}
+
+func (storedOnly) StoredToken(_ context.Context, provider, grant string) (string, bool, error) {
+	return "stored-" + provider + "-" + grant, true, nil
+}
+
+// TestDryRunTakesStoredTokens checks that a dry run reads OAuth tokens as
+// stored, through Layered too, before every step, refreshing none.
+func TestDryRunTakesStoredTokens(t *testing.T) {
+	t.Parallel()
+	src := `definition:
+  title: Tokens
+  display_group: Test
+  namespace: tools.test
+  name: stored
+  secrets:
+    - {type: oauth, provider_id: acme, grant_type: client_credentials}
+  expects: {}
+  steps:
+    - {ref: a, action: test.echo, args: {value: 1}}
+    - {ref: b, action: test.echo, args: {value: "${{ SECRETS.acme_oauth.ACME_SERVICE_TOKEN }}"}}
+  returns: ${{ steps.b.result }}
+`
+	reg := loadTemplates(t, map[string]string{"stored.yml": src})
+	for _, source := range []SecretSource{storedOnly{t}, Layered{StaticSecrets{}, storedOnly{t}}} {
+		opts := Options{Templates: reg, Actions: testActions(), Secrets: source, DryRun: true}
+		res, err := Run(t.Context(), "tools.test.stored", nil, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Value != "stored-acme-client_credentials" {
+			t.Errorf("%T: result %v", source, res.Value)
+		}
+	}
+}

@@ -23,6 +23,14 @@ type SecretSource interface {
 	Token(ctx context.Context, providerID, grantType string) (token string, found bool, err error)
 }
 
+// StoredTokens is implemented by secret sources whose Token may refresh a
+// token over the network: StoredToken gives the token as stored, without
+// refreshing it. Dry runs ask it instead of Token, so that they send
+// nothing.
+type StoredTokens interface {
+	StoredToken(ctx context.Context, providerID, grantType string) (token string, found bool, err error)
+}
+
 // StaticSecrets is a [SecretSource] of fixed values, name → key → value, as
 // given by --secret flags or a secrets file. An OAuth token is looked up
 // under its secret name and token key (github_oauth.GITHUB_USER_TOKEN).
@@ -65,6 +73,26 @@ func (l Layered) Token(ctx context.Context, providerID, grantType string) (strin
 		}
 	}
 	return "", false, nil
+}
+
+// StoredToken implements [StoredTokens]: each source in turn, by its
+// StoredToken when it has one, else by Token.
+func (l Layered) StoredToken(ctx context.Context, providerID, grantType string) (string, bool, error) {
+	for _, s := range l {
+		tok, ok, err := storedToken(ctx, s, providerID, grantType)
+		if err != nil || ok {
+			return tok, ok, err
+		}
+	}
+	return "", false, nil
+}
+
+// storedToken asks src for a token without a refresh when it can.
+func storedToken(ctx context.Context, src SecretSource, providerID, grantType string) (string, bool, error) {
+	if st, ok := src.(StoredTokens); ok {
+		return st.StoredToken(ctx, providerID, grantType)
+	}
+	return src.Token(ctx, providerID, grantType)
 }
 
 // MissingSecretsError lists every required secret a run lacks. It is
@@ -195,6 +223,8 @@ type secretSet struct {
 	aliases map[string]string
 	source  SecretSource
 	red     *Redactor
+	// dryRun reads tokens as stored, without refreshing them.
+	dryRun bool
 	// placeholders are the missing secrets a dry run stands in for.
 	placeholders []MissingSecret
 }
@@ -223,7 +253,7 @@ func (s *secretSet) Get(name, key string) (string, bool) {
 // It fills set, which the caller provides so that a run's set comes in
 // the run's own allocation.
 func loadSecrets(ctx context.Context, set *secretSet, src SecretSource, red *Redactor, action string, decls []*template.Secret, aliases map[string]string, placeholders bool) (*secretSet, error) {
-	*set = secretSet{m: value.NewMap(len(decls)), aliases: aliases, source: src, red: red}
+	*set = secretSet{m: value.NewMap(len(decls)), aliases: aliases, source: src, red: red, dryRun: placeholders}
 	var missing []MissingSecret
 	for _, d := range decls {
 		if d.Kind == template.OAuthSecret {
@@ -283,12 +313,20 @@ func loadSecrets(ctx context.Context, set *secretSet, src SecretSource, red *Red
 }
 
 // refreshTokens asks the source for a valid token of every OAuth
-// declaration (the source refreshes tokens about to expire) and returns the
-// required ones that are missing. It runs before every step.
+// declaration (the source refreshes tokens about to expire; a dry run
+// takes them as stored) and returns the required ones that are missing.
+// It runs before every step.
 func (s *secretSet) refreshTokens(ctx context.Context) ([]MissingSecret, error) {
 	var missing []MissingSecret
 	for _, d := range s.oauth {
-		tok, found, err := s.source.Token(ctx, d.ProviderID, d.GrantType)
+		var tok string
+		var found bool
+		var err error
+		if s.dryRun {
+			tok, found, err = storedToken(ctx, s.source, d.ProviderID, d.GrantType)
+		} else {
+			tok, found, err = s.source.Token(ctx, d.ProviderID, d.GrantType)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("OAuth token for %s (%s): %w", d.ProviderID, d.GrantType, err)
 		}

@@ -12,7 +12,10 @@ import (
 )
 
 // A Store is what engine.Options.Secrets takes.
-var _ engine.SecretSource = (*secrets.Store)(nil)
+var (
+	_ engine.SecretSource = (*secrets.Store)(nil)
+	_ engine.StoredTokens = (*secrets.Store)(nil)
+)
 
 func Example() {
 	ctx := context.Background()

@@ -643,6 +643,22 @@ func (s *Store) Token(ctx context.Context, providerID, grantType string) (string
 	}
 }
 
+// StoredToken returns the access token of the integration as stored,
+// expired or not, without refreshing it: a dry run reads it so that it
+// sends nothing, not even a token request. found is false when there is
+// no integration, no token yet, or the integration must be connected
+// again.
+func (s *Store) StoredToken(ctx context.Context, providerID, grantType string) (token string, found bool, err error) {
+	r, c, err := s.readIntegration(ctx, providerID, grantType, s.env)
+	if errors.Is(err, ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil || r.reauth {
+		return "", false, err
+	}
+	return c.AccessToken, c.AccessToken != "", nil
+}
+
 // fetchToken reads the integration and refreshes its token if needed.
 func (s *Store) fetchToken(ctx context.Context, provider, grant string) (tokenResult, error) {
 	r, c, err := s.readIntegration(ctx, provider, grant, s.env)

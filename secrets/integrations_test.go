@@ -339,3 +339,30 @@ func TestValidTokenFromMemory(t *testing.T) {
 		t.Fatalf("Token with the default margin: %q %v, %d refreshes", tok, err, f.Refreshes.Load())
 	}
 }
+
+// TestStoredTokenRefreshesNothing checks that StoredToken gives an expired
+// token as stored, with no request to the provider, while Token refreshes
+// it.
+func TestStoredTokenRefreshesNothing(t *testing.T) {
+	s := newStore(t)
+	f := oauthtest.New()
+	defer f.Close()
+	ctx := t.Context()
+	if tok, found, err := s.StoredToken(ctx, "custom_fake", oauth.AuthorizationCode); tok != "" || found || err != nil {
+		t.Fatalf("StoredToken before configure = %q, %v, %v", tok, found, err)
+	}
+	configureFake(t, s, f, oauth.AuthorizationCode)
+	if tok, found, err := s.StoredToken(ctx, "custom_fake", oauth.AuthorizationCode); tok != "" || found || err != nil {
+		t.Fatalf("StoredToken before connect = %q, %v, %v", tok, found, err)
+	}
+	expireToken(t, s, f)
+	if tok, found, err := s.StoredToken(ctx, "custom_fake", oauth.AuthorizationCode); tok != "at-old" || !found || err != nil {
+		t.Fatalf("StoredToken = %q, %v, %v; want the expired at-old", tok, found, err)
+	}
+	if n := f.Refreshes.Load(); n != 0 {
+		t.Fatalf("%d refreshes after StoredToken, want 0", n)
+	}
+	if tok, found, err := s.Token(ctx, "custom_fake", oauth.AuthorizationCode); !found || err != nil || !f.Valid(tok) || f.Refreshes.Load() != 1 {
+		t.Fatalf("Token = %q, %v, %v with %d refreshes; want a refreshed token", tok, found, err, f.Refreshes.Load())
+	}
+}

@@ -69,8 +69,9 @@ and errors, unless --show-secrets is given (the result only).
 
 --dry-run sends nothing: each HTTP step prints the request it would send
 (secrets masked) and returns {"status_code": 200, "headers": {}, "data":
-null}; missing secrets get placeholder values, so a template can be checked
-end to end with no account and no network.
+null}; stored OAuth tokens are taken as they are, never refreshed, and
+missing secrets get placeholder values, so a template can be checked end
+to end with no account and no network.
 
 --record CASSETTE runs live and writes every HTTP interaction to the
 cassette, a YAML file (see the README's "Cassettes"): every secret, and

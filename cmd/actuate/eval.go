@@ -263,7 +263,7 @@ func buildEvalEnv(f *evalFlags) (expr.Env, any, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		text, err := readText(val)
+		text, err := readSecretText(val)
 		if err != nil {
 			return nil, nil, fmt.Errorf("--secret %s.%s: %v", name, key, err)
 		}

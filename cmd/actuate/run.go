@@ -411,14 +411,14 @@ func collectSecrets(f *runFlags) (engine.SecretSource, error) {
 		if err != nil {
 			return nil, err
 		}
-		text, err := readText(val)
+		text, err := readSecretText(val)
 		if err != nil {
 			return nil, fmt.Errorf("--secret %s.%s: %v", name, key, err)
 		}
 		if out[name] == nil {
 			out[name] = map[string]string{}
 		}
-		out[name][key] = strings.TrimRight(text, "\n")
+		out[name][key] = text
 	}
 	return out, nil
 }

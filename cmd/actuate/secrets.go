@@ -266,11 +266,9 @@ func readAssignments(e *env, cmd string, args []string, secret bool) (keys []str
 			}
 			val = strings.TrimRight(string(data), "\r\n")
 		case strings.HasPrefix(val, "@"):
-			data, err := os.ReadFile(val[1:])
-			if err != nil {
+			if val, err = readSecretText(val); err != nil {
 				return nil, nil, fmt.Errorf("%s: %s: %v", cmd, key, err)
 			}
-			val = strings.TrimRight(string(data), "\r\n")
 		}
 		keys = append(keys, key)
 		vals[key] = val

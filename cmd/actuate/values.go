@@ -49,6 +49,16 @@ func readText(val string) (string, error) {
 	return val, nil
 }
 
+// readSecretText is readText for a secret or a stored value: the line
+// ends a file finishes with are not part of the value.
+func readSecretText(val string) (string, error) {
+	text, err := readText(val)
+	if strings.HasPrefix(val, "@") {
+		text = strings.TrimRight(text, "\r\n")
+	}
+	return text, err
+}
+
 // readValue reads a flag value as JSON when it parses as JSON, as text
 // otherwise.
 func readValue(val string) (any, error) {

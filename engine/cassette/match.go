@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/actuatehq/actuate/engine/internal/linediff"
 )
 
 // normalize returns the lines a request is compared by: method and URL
@@ -186,58 +188,12 @@ func deletePath(v any, path []pathStep) any {
 	return v
 }
 
-// diffLine is one line of a diff: ' ' both, '-' recorded only, '+'
-// request only.
-type diffLine struct {
-	op   byte
-	text string
-}
-
-// diffLines compares want (recorded) and have (the request) line by
-// line, by their longest common subsequence.
-func diffLines(want, have []string) []diffLine {
-	n, m := len(want), len(have)
-	lcs := make([][]int, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if want[i] == have[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	var out []diffLine
-	i, j := 0, 0
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && want[i] == have[j]:
-			out = append(out, diffLine{' ', want[i]})
-			i, j = i+1, j+1
-		case j < m && (i == n || lcs[i][j+1] > lcs[i+1][j]):
-			out = append(out, diffLine{'+', have[j]})
-			j++
-		default:
-			out = append(out, diffLine{'-', want[i]})
-			i++
-		}
-	}
-	// Each run of changes comes out as its removals, then its additions:
-	// after a '+' (lcs[i][j+1] > lcs[i+1][j]), a '-' would need
-	// lcs[i+1][j+1] >= lcs[i][j+2], so lcs[i+1][j] >= lcs[i][j+1], a
-	// contradiction; only a common line ends the additions.
-	return out
-}
-
 // diffScore is how far apart two requests are: the number of differing
 // lines, plus ten when the method or the URL differs.
-func diffScore(want, have []string, lines []diffLine) int {
+func diffScore(want, have []string, lines []linediff.Op) int {
 	score := 0
 	for _, l := range lines {
-		if l.op != ' ' {
+		if l.Kind != ' ' {
 			score++
 		}
 	}
@@ -247,11 +203,11 @@ func diffScore(want, have []string, lines []diffLine) int {
 	return score
 }
 
-func formatDiff(lines []diffLine) string {
+func formatDiff(lines []linediff.Op) string {
 	var b strings.Builder
 	for _, l := range lines {
-		b.WriteByte(l.op)
-		b.WriteString(l.text)
+		b.WriteByte(l.Kind)
+		b.WriteString(l.Line)
 		b.WriteByte('\n')
 	}
 	return b.String()

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/actuatehq/actuate/engine/internal/linediff"
 )
 
 // dropRequest are request headers never recorded: hop-by-hop headers and
@@ -290,7 +292,7 @@ func (r *Replayer) RoundTrip(req *http.Request) (*http.Response, error) {
 	best, bestScore, bestDiff := -1, -1, ""
 	for i, it := range r.c.Interactions {
 		want, have := r.wants[i], normalize(requestFor(got, it.Request), it.Request.Match)
-		lines := diffLines(want, have)
+		lines := linediff.Ops(want, have) // recorded only: -, request only: +
 		score := diffScore(want, have, lines)
 		if best < 0 || score < bestScore || score == bestScore && r.uses[best] > 0 && r.uses[i] == 0 {
 			best, bestScore, bestDiff = i, score, formatDiff(lines)

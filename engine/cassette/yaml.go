@@ -216,18 +216,16 @@ func (p *parser) errorf(n *yaml.Node, format string, args ...any) error {
 	return fmt.Errorf("%s:%d:%d: %s", p.file, n.Line, n.Column, fmt.Sprintf(format, args...))
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
 // Parse reads a cassette from data; file names it in errors.
 func Parse(file string, data []byte) (*Cassette, error) {
 	p := &parser{file: file}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		msg := err.Error()
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			return nil, fmt.Errorf("%s:%s: %s", file, m[1], msg[len(m[0]):])
+		line, msg := yamlfields.SyntaxError(err)
+		if line > 0 {
+			return nil, fmt.Errorf("%s:%d: %s", file, line, msg)
 		}
-		return nil, fmt.Errorf("%s: %s", file, strings.TrimPrefix(msg, "yaml: "))
+		return nil, fmt.Errorf("%s: %s", file, msg)
 	}
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s: empty cassette: want a mapping with version and interactions", file)

@@ -138,8 +138,6 @@ func (l *loader) errorf(n *yaml.Node, format string, args ...any) error {
 	return &LoadError{File: l.file, Line: n.Line, Col: n.Column, Msg: fmt.Sprintf(format, args...)}
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
 // LoadFile reads a case file. Errors are *LoadError, with the position of
 // the problem.
 func LoadFile(path string) (*File, error) {
@@ -168,12 +166,8 @@ func Parse(path string, data []byte) (*File, error) {
 	l := &loader{file: path}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		msg := err.Error()
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return nil, &LoadError{File: path, Line: line, Msg: msg[len(m[0]):]}
-		}
-		return nil, &LoadError{File: path, Msg: strings.TrimPrefix(msg, "yaml: ")}
+		line, msg := yamlfields.SyntaxError(err)
+		return nil, &LoadError{File: path, Line: line, Msg: msg}
 	}
 	if len(doc.Content) == 0 {
 		return nil, &LoadError{File: path, Msg: "empty case file: want a list of cases, or a mapping with cases"}

@@ -1,9 +1,11 @@
 // Package yamlfields reads the fields of a YAML mapping, as the cassette
-// and golden case files both check them.
+// and golden case files both check them, and places their syntax errors.
 package yamlfields
 
 import (
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -36,4 +38,17 @@ func Get(n *yaml.Node, what string, allowed, required []string, errorf Errorf) (
 		}
 	}
 	return out, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// SyntaxError splits an error of yaml.Unmarshal into the line it names (0
+// when it names none) and its message, without the "yaml: " prefix.
+func SyntaxError(err error) (line int, msg string) {
+	msg = err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		return line, msg[len(m[0]):]
+	}
+	return 0, strings.TrimPrefix(msg, "yaml: ")
 }

@@ -80,6 +80,9 @@ type Suite struct {
 
 	mu   sync.Mutex
 	dirs map[string]*dirTemplates
+	// others are template files outside the case files' folders, loaded
+	// once.
+	others map[string]template.FileResult
 }
 
 // dirTemplates are the templates of a case file's folder.
@@ -271,13 +274,29 @@ func (s *Suite) action(c *Case) (*template.Template, error) {
 	}
 	r, ok := d.byFile[filepath.Clean(path)]
 	if !ok {
-		t, ds := template.Load(path)
-		r = template.FileResult{File: path, Template: t, Diags: ds}
+		r = s.other(path)
 	}
 	if err := r.Diags.Err(); err != nil {
 		return nil, err
 	}
 	return r.Template, nil
+}
+
+// other loads a template file outside the case files' folders, once.
+func (s *Suite) other(path string) template.FileResult {
+	path = filepath.Clean(path)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.others[path]
+	if !ok {
+		t, ds := template.Load(path)
+		r = template.FileResult{File: path, Template: t, Diags: ds}
+		if s.others == nil {
+			s.others = map[string]template.FileResult{}
+		}
+		s.others[path] = r
+	}
+	return r
 }
 
 // RunCase runs one case and compares what it produced with what it

@@ -348,3 +348,52 @@ definition:
 		t.Errorf("replay: %+v", out[0])
 	}
 }
+
+// TestRecordMasksLearnedTokenInErrors checks that a token learned while
+// recording stays out of the error a failed run reports.
+func TestRecordMasksLearnedTokenInErrors(t *testing.T) {
+	t.Parallel()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/token" {
+			_, _ = io.WriteString(w, `{"access_token": "live-tok-654321"}`)
+			return
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"error": "token `+r.Header.Get("X-Token")+` refused"}`)
+	}))
+	defer api.Close()
+	dir := t.TempDir()
+	write(t, dir, map[string]string{
+		"tok.yml": `type: action
+definition:
+  title: Token
+  display_group: Test
+  namespace: tools.test
+  name: tok
+  expects: {}
+  steps:
+    - ref: get
+      action: core.http_request
+      args:
+        url: https://auth.example.com/token
+        method: POST
+    - ref: use
+      action: core.http_request
+      args:
+        url: https://auth.example.com/use
+        method: GET
+        headers: {X-Token: "${{ steps.get.result.data.access_token }}"}
+  returns: ${{ steps.use.result.data }}
+`,
+		"tok.test.yaml": "- name: live\n  cassette: _cassettes/live.yaml\n  live: " + api.URL + "\n",
+	})
+	s, err := golden.Load(dir)
+	if err != nil || len(s.Errors) > 0 {
+		t.Fatal(err, s.Errors)
+	}
+	out := s.Run(context.Background(), golden.Options{Update: true})
+	if out[0].Status != golden.Fail || !strings.Contains(out[0].Message, "token *** refused") || strings.Contains(out[0].Message, "live-tok") {
+		t.Errorf("outcome: %+v", out[0])
+	}
+}

@@ -394,6 +394,10 @@ func (s *Suite) runCase(ctx context.Context, c *Case, opts Options) Outcome {
 	for _, v := range scrub.Values() {
 		red.AddSecret(v)
 	}
+	errText := "" // the run's error, masked with them too
+	if err != nil {
+		errText = s.relPaths(c, red.String(err.Error()))
+	}
 
 	var updated []string
 	if recorder != nil {
@@ -429,14 +433,13 @@ func (s *Suite) runCase(ctx context.Context, c *Case, opts Options) Outcome {
 		if err == nil {
 			return fail("the run succeeded, but the case expects the error:\n%s", *c.Error)
 		}
-		got := s.relPaths(c, err.Error())
-		if got != *c.Error {
-			return Outcome{Status: Fail, Message: "the run failed with another error", Diff: Diff("want error", *c.Error+"\n", "got error", got+"\n")}
+		if errText != *c.Error {
+			return Outcome{Status: Fail, Message: "the run failed with another error", Diff: Diff("want error", *c.Error+"\n", "got error", errText+"\n")}
 		}
 		return done(updated)
 	}
 	if err != nil {
-		return fail("the run failed: %s", s.relPaths(c, err.Error()))
+		return fail("the run failed: %s", errText)
 	}
 	got, err := Normalize(res.Redacted())
 	if err != nil {

@@ -179,6 +179,20 @@ func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) (string, error
 	return string(out), nil
 }
 
+// outcome is the workflow's result, or its *RunError as "Type: message".
+func outcome(t *testing.T, env *testsuite.TestWorkflowEnvironment) string {
+	t.Helper()
+	got, err := result(t, env)
+	if err != nil {
+		var re *RunError
+		if !errors.As(err, &re) {
+			t.Fatalf("error = %v (%T)", err, err)
+		}
+		got = re.Type + ": " + re.Message
+	}
+	return got
+}
+
 // wantRunError fails t unless err is a *RunError of type typ with the
 // message msg.
 func wantRunError(t *testing.T, err error, typ, msg string) {
@@ -349,15 +363,7 @@ func TestWorkflowRetriesLostStepsByMethod(t *testing.T) {
 			acts := testActivities(api)
 			env := newEnv(t, acts, losing(acts, tc.lose))
 			env.ExecuteWorkflow(WorkflowName, runInput(t, reg, tc.action, tc.inputs))
-			got, err := result(t, env)
-			if err != nil {
-				var re *RunError
-				if !errors.As(err, &re) {
-					t.Fatalf("error = %v (%T)", err, err)
-				}
-				got = re.Type + ": " + re.Message
-			}
-			if got != tc.want {
+			if got := outcome(t, env); got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
 		})
@@ -533,15 +539,7 @@ func TestWorkflowRunsWorkerTemplates(t *testing.T) {
 				t.Fatal(err)
 			}
 			env.ExecuteWorkflow(WorkflowName, in)
-			got, err := result(t, env)
-			if err != nil {
-				var re *RunError
-				if !errors.As(err, &re) {
-					t.Fatalf("error = %v (%T)", err, err)
-				}
-				got = re.Type + ": " + re.Message
-			}
-			if got != tc.want {
+			if got := outcome(t, env); got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
 			if want := int(tc.lose) + 1; len(steps) != want || slices.ContainsFunc(steps, func(i int) bool { return i != 0 }) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -439,7 +440,15 @@ func (x *exchange) fail(ctx, reqCtx context.Context, err error) error {
 	return fmt.Errorf("%s %s: %w", x.method, logURL(x.url), err)
 }
 
+// unwrapURLError returns the cause of a transport error without its
+// *url.Error wrapping. An alert the server sent (remote error: tls: …) is
+// the cause itself: net/http wraps it differently depending on whether
+// the connection's reader or the request saw it first.
 func unwrapURLError(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "remote error" {
+		return oe
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return ue.Err

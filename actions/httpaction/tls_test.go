@@ -8,11 +8,14 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -202,5 +205,21 @@ func TestTransportCache(t *testing.T) {
 	d, _ := transportFor(env, false) // the CA is ignored without verification
 	if d != a {
 		t.Error("insecure transport with an ignored CA not shared")
+	}
+}
+
+// TestRemoteAlertCause checks that a TLS alert from the server reads the
+// same whichever way net/http wrapped it (the request's error, or its
+// connection reader's, which it prefixes).
+func TestRemoteAlertCause(t *testing.T) {
+	t.Parallel()
+	alert := &net.OpError{Op: "remote error", Err: tls.AlertError(116)}
+	for _, err := range []error{
+		&url.Error{Op: "Get", URL: "https://x", Err: alert},
+		&url.Error{Op: "Get", URL: "https://x", Err: fmt.Errorf("readLoopPeekFailLocked: %w", alert)},
+	} {
+		if got := unwrapURLError(err).Error(); got != "remote error: tls: certificate required" {
+			t.Errorf("unwrapURLError(%v) = %q", err, got)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/actuatehq/actuate/actions"
 	"github.com/actuatehq/actuate/engine"
 	"github.com/actuatehq/actuate/expr/value"
 	"github.com/actuatehq/actuate/template"
@@ -257,4 +259,129 @@ func memTransport() *http.Transport {
 		return c, nil
 	}
 	return t
+}
+
+// BenchmarkStepRatio is BenchmarkStep with the sides interleaved: each
+// round times a batch of raw requests, then a batch of engine runs of the
+// template, then a batch of engine runs of a template whose step is a Go
+// action making the raw request itself (64 at a time in the -64
+// variant), so that a change in the machine's speed during the run
+// weighs on every side alike. It reports each side's time per request
+// and its ratio to raw: "ratio" for the template (the targets are at
+// most 1.10 sequentially and at most 1.11, 90 % of the raw throughput,
+// concurrently) and "floor-ratio" for the Go action, which is what the
+// engine's own bookkeeping costs (inputs, plan, secrets, step record,
+// returns) with no work of core.http_request beyond the raw request.
+func BenchmarkStepRatio(b *testing.B) {
+	t, opts, srv := benchSetup(b)
+	defer srv.Close()
+	inputs := value.MapOf("base_url", srv.URL, "user_id", "00u1")
+	c := rawClient()
+	url := srv.URL + "/users/00u1"
+	ctx := context.Background()
+	floor, floorOpts := floorTemplate(b, c)
+	floorInputs := value.MapOf("base_url", srv.URL, "user_id", "00u1")
+	sides := []struct {
+		name string
+		fn   func() error
+	}{
+		{"raw", func() error { return rawGet(c, url) }},
+		{"engine", func() error { _, err := engine.RunTemplate(ctx, t, inputs, opts); return err }},
+		{"floor", func() error { _, err := engine.RunTemplate(ctx, floor, floorInputs, floorOpts); return err }},
+	}
+	for _, callers := range []int{1, 64} {
+		name := "sequential"
+		if callers > 1 {
+			name = "concurrent-64"
+		}
+		b.Run(name, func(b *testing.B) {
+			const batch = 256 // requests per side and round
+			sums := make([]time.Duration, len(sides))
+			rounds := 0
+			for b.Loop() {
+				for i, side := range sides {
+					d, err := timeBatch(side.fn, batch, callers)
+					if err != nil {
+						b.Fatalf("%s: %v", side.name, err)
+					}
+					sums[i] += d
+				}
+				rounds++
+			}
+			n := float64(rounds * batch)
+			for i, side := range sides {
+				b.ReportMetric(float64(sums[i].Nanoseconds())/n, side.name+"-ns/req")
+			}
+			b.ReportMetric(float64(sums[1])/float64(sums[0]), "ratio")
+			b.ReportMetric(float64(sums[2])/float64(sums[0]), "floor-ratio")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// floorTemplate returns a template like benchTemplate (the same inputs,
+// secret and interpolations) whose step is a Go action making the raw
+// request with c, and the options to run it.
+func floorTemplate(b *testing.B, c *retryablehttp.Client) (*template.Template, engine.Options) {
+	reg := actions.NewRegistry()
+	reg.MustRegister(&actions.Func{
+		ActionSpec: actions.Spec{
+			Name:   "tools.bench.raw_get",
+			Inputs: []*template.Input{actions.Input("url", "str", ""), actions.Input("authorization", "str", "")},
+		},
+		Fn: func(_ context.Context, args *value.Map, _ *actions.Env) (any, error) {
+			u, _ := args.Get("url")
+			return nil, rawGet(c, u.(string))
+		},
+	})
+	src := strings.NewReplacer(
+		"action: core.http_request", "action: tools.bench.raw_get",
+		"        method: GET\n", "",
+		"        headers:\n          Authorization:", "        authorization:",
+		"steps.get.result.data", "steps.get.result",
+	).Replace(benchTemplate)
+	path := filepath.Join(b.TempDir(), "floor.yml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	t, ds := template.Load(path)
+	if ds.HasErrors() {
+		b.Fatal(ds)
+	}
+	return t, engine.Options{Actions: reg, Secrets: engine.StaticSecrets{"api": {"TOKEN": "t0k3n"}}}
+}
+
+// timeBatch calls fn n times from the given number of goroutines and
+// returns how long it took.
+func timeBatch(fn func() error, n, callers int) (time.Duration, error) {
+	start := time.Now()
+	if callers == 1 {
+		for range n {
+			if err := fn(); err != nil {
+				return 0, err
+			}
+		}
+		return time.Since(start), nil
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for range callers {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				if err := fn(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	d := time.Since(start)
+	select {
+	case err := <-errs:
+		return 0, err
+	default:
+		return d, nil
+	}
 }

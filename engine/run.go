@@ -69,9 +69,7 @@ func acquirePlan(t *template.Template, inputs, secrets, vars *value.Map, red *Re
 
 // release returns p to the pool, holding nothing of its run.
 func (p *Plan) release() {
-	for k := range p.env {
-		p.env[k] = nil
-	}
+	p.env["inputs"], p.env["steps"], p.env["SECRETS"], p.env["VARS"] = nil, nil, nil, nil
 	p.t, p.steps, p.red = nil, nil, nil
 	plans.Put(p)
 }
@@ -98,12 +96,7 @@ func (p *Plan) Next() (call *Call, ok bool, err error) {
 // steps.<ref>.result for the steps after it.
 func (p *Plan) Done(result any) {
 	s := p.t.Steps[p.next]
-	m := value.NewMap(len(stepFields))
-	m.Append(stepFields[0], result)
-	m.Append(stepFields[1], value.TypeName(result))
-	for _, k := range stepFields[2:] {
-		m.Append(k, nil)
-	}
+	m := value.NewMapWithKeys(stepFields[:], result, value.TypeName(result), nil, nil, nil, nil, nil)
 	p.steps.Set(s.Ref, m)
 	p.next++
 }

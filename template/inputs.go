@@ -42,9 +42,28 @@ func (e *InputError) Error() string {
 // ValidateInputs checks the caller's inputs against `expects` and returns the
 // `inputs` map a run sees; see [Validate]. Unlike Tracecat, which passes
 // anything through when `expects` is empty, undeclared inputs are always
-// rejected.
+// rejected. When given already is that map (every declared input, in
+// order, of its type) it is returned itself; callers must not modify it.
 func (t *Template) ValidateInputs(given *value.Map) (*value.Map, error) {
+	if complete(t.Inputs, given) {
+		return given, nil
+	}
 	return Validate(t.ID(), t.Inputs, given)
+}
+
+// complete reports whether given is what [Validate] would return for it:
+// every declared input, in declaration order, each already of its type.
+func complete(inputs []*Input, given *value.Map) bool {
+	if given == nil || given.Len() != len(inputs) {
+		return false
+	}
+	keys, vals := given.Keys(), given.Values()
+	for i, in := range inputs {
+		if keys[i] != in.Name || in.Type != nil && !in.Type.unchanged(vals[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // Validate checks values given to the action called action against its

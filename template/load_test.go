@@ -230,6 +230,43 @@ func TestValidateInputs(t *testing.T) {
 	if string(text) != want {
 		t.Errorf("inputs = %s, want %s", text, want)
 	}
+	// Every input given in order and of a type coercion keeps as it is
+	// (floats and datetimes are rewritten): the map comes back as given.
+	// In another order, or with a value to coerce, it is rebuilt.
+	plain := mustParse(t, `definition:
+  title: T
+  display_group: G
+  namespace: tools.t
+  name: plain
+  expects:
+    name: {type: str}
+    count: {type: int}
+    tags: {type: "list[str] | None", default: null}
+  steps:
+    - {ref: a, action: core.transform.reshape, args: {value: 1}}
+  returns: ${{ steps.a.result }}
+`)
+	complete := value.MapOf("name", "x", "count", 5, "tags", []any{"a"})
+	if got, err := plain.ValidateInputs(complete); err != nil || got != complete {
+		t.Errorf("ValidateInputs of a complete map = %v, %v; want the given map", got, err)
+	}
+	for _, given := range []*value.Map{
+		value.MapOf("count", 5, "name", "x", "tags", []any{"a"}),
+		value.MapOf("name", "x", "count", "5", "tags", []any{"a"}),
+		value.MapOf("name", "x", "count", 5),
+	} {
+		got, err := plain.ValidateInputs(given)
+		if err != nil || got == given {
+			t.Fatalf("ValidateInputs(%s) = the given map or %v", value.Repr(given), err)
+		}
+		want := `{"name":"x","count":5,"tags":["a"]}`
+		if given.Len() == 2 {
+			want = `{"name":"x","count":5,"tags":null}`
+		}
+		if text, _ := value.MarshalJSON(got); string(text) != want {
+			t.Errorf("ValidateInputs(%s) = %s, want %s", value.Repr(given), text, want)
+		}
+	}
 	// ValidateGiven coerces the same way and leaves the defaults out.
 	given = value.MapOf("count", "5", "name", "x", "when", "2024-01-02T03:04:05Z")
 	got, err = ValidateGiven(tpl.ID(), tpl.Inputs, given)

@@ -24,8 +24,11 @@ func (r *response) result(base64Data bool) (*value.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	return value.MapOf("status_code", r.status, "headers", headerMap(r.header), "data", data), nil
+	return value.NewMapWithKeys(resultKeys, r.status, headerMap(r.header), data), nil
 }
+
+// resultKeys are the keys of an HTTP action's result.
+var resultKeys = []string{"status_code", "headers", "data"}
 
 // data decodes the body as httpx_to_response does: None for a 204,
 // base64 when asked, parsed JSON when the Content-Type starts with

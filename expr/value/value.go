@@ -99,6 +99,57 @@ type (
 	}
 )
 
+// NewMapWithKeys returns a map of keys to vals (keys[i] to vals[i]), for
+// callers that build many maps with the same distinct keys, such as a
+// step's record: the map shares keys instead of copying it, so neither
+// it nor the caller may modify the slice. A key added later is added to
+// a copy.
+func NewMapWithKeys(keys []string, vals ...any) *Map {
+	if len(keys) != len(vals) {
+		panic("value.NewMapWithKeys: not as many values as keys")
+	}
+	n := len(keys)
+	var m *Map
+	switch {
+	case n <= 2:
+		x := &mapVals2{}
+		m = &x.m
+		m.vals = x.v[:n]
+	case n <= 4:
+		x := &mapVals4{}
+		m = &x.m
+		m.vals = x.v[:n]
+	case n <= 8:
+		x := &mapVals8{}
+		m = &x.m
+		m.vals = x.v[:n]
+	default:
+		m = &Map{vals: make([]any, n)}
+	}
+	m.keys = keys[:n:n] // full, so that Append copies it
+	copy(m.vals, vals)
+	if n > indexFrom {
+		m.reindex()
+	}
+	return m
+}
+
+// Maps sharing their keys, with inline storage for their values.
+type (
+	mapVals2 struct {
+		m Map
+		v [2]any
+	}
+	mapVals4 struct {
+		m Map
+		v [4]any
+	}
+	mapVals8 struct {
+		m Map
+		v [8]any
+	}
+)
+
 // MapOf builds a map from alternating keys and values, in that order. It
 // panics when pairs has an odd length or a key that is not a string.
 func MapOf(pairs ...any) *Map {
@@ -197,7 +248,9 @@ func (m *Map) Delete(key string) {
 	if i < 0 {
 		return
 	}
-	m.keys = append(m.keys[:i], m.keys[i+1:]...)
+	// A new key slice: the map may share its keys (NewMapWithKeys).
+	keys := make([]string, 0, len(m.keys)-1)
+	m.keys = append(append(keys, m.keys[:i]...), m.keys[i+1:]...)
 	m.vals = append(m.vals[:i], m.vals[i+1:]...)
 	if m.index != nil {
 		m.reindex()

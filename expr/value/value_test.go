@@ -3,6 +3,7 @@ package value
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 )
@@ -499,6 +500,40 @@ func TestMapAppend(t *testing.T) {
 		}
 		if v, ok := appended.Get(fmt.Sprintf("k%02d", n)); !ok || v != n {
 			t.Errorf("n=%d: last key = %v, %v", n, v, ok)
+		}
+	}
+}
+
+func TestNewMapWithKeys(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 1, 2, 3, 5, 8, 9, 17} {
+		keys := make([]string, n)
+		vals := make([]any, n)
+		want := NewMap(n)
+		for i := range n {
+			keys[i], vals[i] = fmt.Sprintf("k%02d", i), i
+			want.Append(keys[i], i)
+		}
+		shared := append([]string(nil), keys...)
+		m := NewMapWithKeys(keys, vals...)
+		if !Equal(m, want) {
+			t.Fatalf("n=%d: %s, want %s", n, Repr(m), Repr(want))
+		}
+		if n > 0 {
+			if v, ok := m.Get(keys[n-1]); !ok || v != n-1 {
+				t.Errorf("n=%d: last key = %v, %v", n, v, ok)
+			}
+			m.Set(keys[0], "changed")
+			m.Delete(keys[n-1])
+		}
+		m.Append("added", true)
+		// The shared keys are never written to.
+		if !slices.Equal(keys, shared) {
+			t.Fatalf("n=%d: keys became %q", n, keys)
+		}
+		// A second map on the same keys is not affected by the first.
+		if other := NewMapWithKeys(keys, vals...); !Equal(other, want) {
+			t.Errorf("n=%d: second map %s, want %s", n, Repr(other), Repr(want))
 		}
 	}
 }

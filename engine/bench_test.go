@@ -295,7 +295,10 @@ func BenchmarkStepRatio(b *testing.B) {
 			name = "concurrent-64"
 		}
 		b.Run(name, func(b *testing.B) {
-			const batch = 256 // requests per side and round
+			batch := 256 // requests per side and round
+			if callers > 1 {
+				batch = 64 * callers // so that starting and draining the callers weighs little
+			}
 			sums := make([]time.Duration, len(sides))
 			rounds := 0
 			for b.Loop() {
@@ -352,7 +355,10 @@ func floorTemplate(b *testing.B, c *retryablehttp.Client) (*template.Template, e
 }
 
 // timeBatch calls fn n times from the given number of goroutines and
-// returns how long it took.
+// returns how long it took. The goroutines are started once per number
+// of callers and kept, as BenchmarkStep's are: a goroutine started for
+// each batch would grow its stack again every time, which costs a deep
+// call chain (the engine's) more than a shallow one.
 func timeBatch(fn func() error, n, callers int) (time.Duration, error) {
 	start := time.Now()
 	if callers == 1 {
@@ -363,25 +369,52 @@ func timeBatch(fn func() error, n, callers int) (time.Duration, error) {
 		}
 		return time.Since(start), nil
 	}
+	w := benchWorkers(callers)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	errs := make(chan error, callers)
+	var first atomic.Pointer[error]
+	wg.Add(callers)
 	for range callers {
-		wg.Go(func() {
+		w <- func() {
+			defer wg.Done()
 			for next.Add(1) <= int64(n) {
 				if err := fn(); err != nil {
-					errs <- err
+					first.CompareAndSwap(nil, &err)
 					return
 				}
 			}
-		})
+		}
 	}
 	wg.Wait()
 	d := time.Since(start)
-	select {
-	case err := <-errs:
-		return 0, err
-	default:
-		return d, nil
+	if err := first.Load(); err != nil {
+		return 0, *err
 	}
+	return d, nil
+}
+
+var (
+	workersMu sync.Mutex
+	workers   = map[int]chan func(){}
+)
+
+// benchWorkers returns the queue of a set of n goroutines that run the
+// functions sent to it, starting them on first use. They live as long as
+// the test binary.
+func benchWorkers(n int) chan<- func() {
+	workersMu.Lock()
+	defer workersMu.Unlock()
+	if w, ok := workers[n]; ok {
+		return w
+	}
+	w := make(chan func())
+	for range n {
+		go func() {
+			for f := range w {
+				f()
+			}
+		}()
+	}
+	workers[n] = w
+	return w
 }

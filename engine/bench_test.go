@@ -295,9 +295,12 @@ func BenchmarkStepRatio(b *testing.B) {
 			name = "concurrent-64"
 		}
 		b.Run(name, func(b *testing.B) {
-			batch := 256 // requests per side and round
+			// Requests per side and round: enough for each side to
+			// reach its steady state (caches warm, pools filled), and
+			// for starting and draining the callers to weigh little.
+			batch := 1024
 			if callers > 1 {
-				batch = 64 * callers // so that starting and draining the callers weighs little
+				batch = 64 * callers
 			}
 			sums := make([]time.Duration, len(sides))
 			rounds := 0

@@ -32,7 +32,8 @@ import (
 // Action is something a template step can call.
 //
 // Run MUST honour ctx: when it is cancelled, in-flight work stops and Run
-// returns ctx's error. Run MUST NOT keep args or env after it returns, and
+// returns ctx's error. Run MUST NOT modify args (they may be the
+// caller's own map), MUST NOT keep args or env after it returns, and
 // MUST NOT write secret values to logs; the engine redacts what Run returns
 // and the errors it reports. An Action must be safe for concurrent calls.
 type Action interface {

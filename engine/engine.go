@@ -109,6 +109,14 @@ type engine struct {
 	// engine's allocation.
 	secrets secretSet
 	result  Result
+	// env is the Env of the action running: a run's actions run one at a
+	// time and keep no Env after they return (see actions.Action).
+	env actions.Env
+	// step is the step running, whose argument places sourceFn (bound
+	// once) tells; dryRunFn reports its dry-run requests.
+	step     runningStep
+	sourceFn func(arg string, offset int) (string, template.Pos, bool)
+	dryRunFn func(actions.Request)
 }
 
 func newEngine(opts Options) *engine {
@@ -287,8 +295,10 @@ func (e *engine) loadSecrets(ctx context.Context, action string, decls []*templa
 	return set, nil
 }
 
+// actionEnv returns the Env for a call of an action by the step (or
+// top-level action) called step: the engine's own, refilled.
 func (e *engine) actionEnv(secrets *secretSet, step string, retries *int) *actions.Env {
-	env := &actions.Env{
+	e.env = actions.Env{
 		Step:      step,
 		Secrets:   secrets,
 		Transport: e.opts.Transport,
@@ -298,11 +308,30 @@ func (e *engine) actionEnv(secrets *secretSet, step string, retries *int) *actio
 		RunState:  &e.state,
 	}
 	if e.opts.DryRun {
-		env.DryRun = func(req actions.Request) {
-			e.emit(Event{Kind: DryRunRequest, Step: step, Request: e.redactRequest(req)})
+		if e.dryRunFn == nil {
+			e.dryRunFn = func(req actions.Request) {
+				e.emit(Event{Kind: DryRunRequest, Step: e.env.Step, Request: e.redactRequest(req)})
+			}
 		}
+		e.env.DryRun = e.dryRunFn
 	}
-	return env
+	return &e.env
+}
+
+// runningStep is a step of a template, running.
+type runningStep struct {
+	t *template.Template
+	s *template.Step
+}
+
+// source is [actions.Env.Source] for the step: where the literal text of
+// one of its arguments is in its template.
+func (r *runningStep) source(arg string, offset int) (string, template.Pos, bool) {
+	n, ok := r.s.Args.Get(arg)
+	if !ok || n.Text != nil || !n.IsString() {
+		return "", template.Pos{}, false
+	}
+	return r.t.File, r.t.Position(n, offset), true
 }
 
 func (e *engine) redactRequest(req actions.Request) *actions.Request {

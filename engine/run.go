@@ -24,6 +24,7 @@ type Plan struct {
 	steps *value.Map
 	next  int
 	red   *Redactor
+	call  Call // what Next returns
 }
 
 // Call is a step to run: the step and its evaluated args.
@@ -70,12 +71,13 @@ func acquirePlan(t *template.Template, inputs, secrets, vars *value.Map, red *Re
 // release returns p to the pool, holding nothing of its run.
 func (p *Plan) release() {
 	p.env["inputs"], p.env["steps"], p.env["SECRETS"], p.env["VARS"] = nil, nil, nil, nil
-	p.t, p.steps, p.red = nil, nil, nil
+	p.t, p.steps, p.red, p.call = nil, nil, nil, Call{}
 	plans.Put(p)
 }
 
 // Next returns the next step with its evaluated args, or ok = false when
-// every step has run.
+// every step has run. The Call is the plan's own, valid until the next
+// call of Next.
 func (p *Plan) Next() (call *Call, ok bool, err error) {
 	if p.next >= len(p.t.Steps) {
 		return nil, false, nil
@@ -89,14 +91,15 @@ func (p *Plan) Next() (call *Call, ok bool, err error) {
 	if m == nil {
 		m = value.NewMap(0)
 	}
-	return &Call{Step: s, Args: m}, true, nil
+	p.call = Call{Step: s, Args: m}
+	return &p.call, true, nil
 }
 
 // Done records the result of the step Next returned, as
 // steps.<ref>.result for the steps after it.
 func (p *Plan) Done(result any) {
 	s := p.t.Steps[p.next]
-	m := value.NewMapWithKeys(stepFields[:], result, value.TypeName(result), nil, nil, nil, nil, nil)
+	m := value.NewMapWithKeys(stepFields[:], result, typeName(result), nil, nil, nil, nil, nil)
 	p.steps.Set(s.Ref, m)
 	p.next++
 }
@@ -104,6 +107,26 @@ func (p *Plan) Done(result any) {
 // stepFields are the fields of steps.<ref>: the result and its type name,
 // then Tracecat's error and interaction fields, always None here.
 var stepFields = [...]string{"result", "result_typename", "error", "error_typename", "interaction", "interaction_id", "interaction_type"}
+
+// typeNames are the type names of the usual results, boxed once: a
+// string returned by a function costs an allocation each time it becomes
+// an any.
+var typeNames = func() map[string]any {
+	m := map[string]any{}
+	for _, v := range []any{nil, true, 0, 0.0, "", []any{}, value.NewMap(0)} {
+		m[value.TypeName(v)] = value.TypeName(v)
+	}
+	return m
+}()
+
+// typeName is value.TypeName(v) as a value.
+func typeName(v any) any {
+	n := value.TypeName(v)
+	if b, ok := typeNames[n]; ok {
+		return b
+	}
+	return n
+}
 
 // Result evaluates the template's returns.
 func (p *Plan) Result() (any, error) {
@@ -323,13 +346,11 @@ func (e *engine) execStep(ctx context.Context, t *template.Template, call *Call,
 		return nil, err
 	}
 	env := e.actionEnv(secrets, s.Ref, s.Retries)
-	env.Source = func(arg string, offset int) (string, template.Pos, bool) {
-		n, ok := s.Args.Get(arg)
-		if !ok || n.Text != nil || !n.IsString() {
-			return "", template.Pos{}, false
-		}
-		return t.File, t.Position(n, offset), true
+	e.step = runningStep{t: t, s: s}
+	if e.sourceFn == nil {
+		e.sourceFn = e.step.source
 	}
+	env.Source = e.sourceFn
 	return a.Run(ctx, args, env)
 }
 

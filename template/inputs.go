@@ -42,12 +42,8 @@ func (e *InputError) Error() string {
 // ValidateInputs checks the caller's inputs against `expects` and returns the
 // `inputs` map a run sees; see [Validate]. Unlike Tracecat, which passes
 // anything through when `expects` is empty, undeclared inputs are always
-// rejected. When given already is that map (every declared input, in
-// order, of its type) it is returned itself; callers must not modify it.
+// rejected.
 func (t *Template) ValidateInputs(given *value.Map) (*value.Map, error) {
-	if complete(t.Inputs, given) {
-		return given, nil
-	}
 	return Validate(t.ID(), t.Inputs, given)
 }
 
@@ -74,8 +70,13 @@ func complete(inputs []*Input, given *value.Map) bool {
 // every problem at once as an *[InputError]: missing required inputs,
 // values of the wrong type, and names that are not declared. The returned
 // map shares default values with the declarations: callers must not modify
-// them. given may be nil.
+// them. When given already is that map (every declared input, in order,
+// of a type whose values coercion keeps as they are), it is returned
+// itself, and callers must not modify it either. given may be nil.
 func Validate(action string, inputs []*Input, given *value.Map) (*value.Map, error) {
+	if complete(inputs, given) {
+		return given, nil
+	}
 	return validate(action, inputs, given, true)
 }
 

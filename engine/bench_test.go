@@ -66,19 +66,50 @@ func benchServer() *httptest.Server {
 	return srv
 }
 
-func benchSetup(b *testing.B) (*template.Template, engine.Options, *httptest.Server) {
-	dir := b.TempDir()
-	path := filepath.Join(dir, "get_user.yml")
-	if err := os.WriteFile(path, []byte(benchTemplate), 0o644); err != nil {
+// benchOptions are the options benchTemplate runs with.
+func benchOptions() engine.Options {
+	return engine.Options{Secrets: engine.StaticSecrets{"api": {"TOKEN": "t0k3n"}}, Transport: engine.DefaultTransport()}
+}
+
+// loadBenchTemplate loads a template from its text.
+func loadBenchTemplate(b *testing.B, src string) *template.Template {
+	path := filepath.Join(b.TempDir(), "bench.yml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	t, ds := template.Load(path)
 	if ds.HasErrors() {
 		b.Fatal(ds)
 	}
+	return t
+}
+
+// loopback is what the loopback benchmarks compare: benchTemplate run by
+// the engine and the raw request, against the same server.
+type loopback struct {
+	t      *template.Template
+	opts   engine.Options
+	inputs *value.Map
+	c      *retryablehttp.Client
+	url    string
+}
+
+// newLoopback starts the server, which the benchmark's cleanup stops.
+func newLoopback(b *testing.B) *loopback {
 	srv := benchServer()
-	opts := engine.Options{Secrets: engine.StaticSecrets{"api": {"TOKEN": "t0k3n"}}, Transport: engine.DefaultTransport()}
-	return t, opts, srv
+	b.Cleanup(srv.Close)
+	return &loopback{
+		t: loadBenchTemplate(b, benchTemplate), opts: benchOptions(),
+		inputs: value.MapOf("base_url", srv.URL, "user_id", "00u1"),
+		c:      rawClient(), url: srv.URL + "/users/00u1",
+	}
+}
+
+func (l *loopback) raw() error { return rawGet(l.c, l.url) }
+
+func (l *loopback) run() error {
+	_, err := engine.RunTemplate(context.Background(), l.t, l.inputs, l.opts)
+	return err
 }
 
 // rawClient is the baseline: go-retryablehttp tuned as PERFORMANCE.md
@@ -112,16 +143,11 @@ func rawGet(c *retryablehttp.Client, url string) error {
 // one at a time and with 64 concurrent callers (target: engine overhead at
 // most 10 % sequentially, at least 90 % of the raw throughput concurrently).
 func BenchmarkStep(b *testing.B) {
-	t, opts, srv := benchSetup(b)
-	defer srv.Close()
-	inputs := value.MapOf("base_url", srv.URL, "user_id", "00u1")
-	c := rawClient()
-	url := srv.URL + "/users/00u1"
-	ctx := context.Background()
+	l := newLoopback(b)
 	b.Run("raw", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := rawGet(c, url); err != nil {
+			if err := l.raw(); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -130,44 +156,36 @@ func BenchmarkStep(b *testing.B) {
 		b.ReportAllocs()
 		before := newConns.Load()
 		for b.Loop() {
-			if _, err := engine.RunTemplate(ctx, t, inputs, opts); err != nil {
+			if err := l.run(); err != nil {
 				b.Fatal(err)
 			}
 		}
 		b.ReportMetric(float64(newConns.Load()-before), "conns")
 	})
-	b.Run("raw-64", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetParallelism(32) // 32 × GOMAXPROCS(2) = 64 callers
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if err := rawGet(c, url); err != nil {
-					b.Error(err)
-					return
+	for _, side := range []struct {
+		name string
+		fn   func() error
+	}{{"raw-64", l.raw}, {"engine-64", l.run}} {
+		b.Run(side.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetParallelism(32) // 32 × GOMAXPROCS(2) = 64 callers
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := side.fn(); err != nil {
+						b.Error(err)
+						return
+					}
 				}
-			}
+			})
 		})
-	})
-	b.Run("engine-64", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetParallelism(32)
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if _, err := engine.RunTemplate(ctx, t, inputs, opts); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	})
+	}
 }
 
 // BenchmarkStepInMemory is BenchmarkStep over memConn instead of loopback
 // TCP: with no system call on the path, the difference between engine and
 // raw is the CPU the engine adds to a request, measured with less noise.
 func BenchmarkStepInMemory(b *testing.B) {
-	t, opts, srv := benchSetup(b)
-	srv.Close() // not used
+	t, opts := loadBenchTemplate(b, benchTemplate), benchOptions()
 	tr := memTransport()
 	opts.Transport = tr
 	c := rawClient()
@@ -273,22 +291,13 @@ func memTransport() *http.Transport {
 // engine's own bookkeeping costs (inputs, plan, secrets, step record,
 // returns) with no work of core.http_request beyond the raw request.
 func BenchmarkStepRatio(b *testing.B) {
-	t, opts, srv := benchSetup(b)
-	defer srv.Close()
-	inputs := value.MapOf("base_url", srv.URL, "user_id", "00u1")
-	c := rawClient()
-	url := srv.URL + "/users/00u1"
-	ctx := context.Background()
-	floor, floorOpts := floorTemplate(b, c)
-	floorInputs := value.MapOf("base_url", srv.URL, "user_id", "00u1")
+	l := newLoopback(b)
+	floor := *l
+	floor.t, floor.opts = floorTemplate(b, l.c)
 	sides := []struct {
 		name string
 		fn   func() error
-	}{
-		{"raw", func() error { return rawGet(c, url) }},
-		{"engine", func() error { _, err := engine.RunTemplate(ctx, t, inputs, opts); return err }},
-		{"floor", func() error { _, err := engine.RunTemplate(ctx, floor, floorInputs, floorOpts); return err }},
-	}
+	}{{"raw", l.raw}, {"engine", l.run}, {"floor", floor.run}}
 	for _, callers := range []int{1, 64} {
 		name := "sequential"
 		if callers > 1 {
@@ -346,15 +355,9 @@ func floorTemplate(b *testing.B, c *retryablehttp.Client) (*template.Template, e
 		"        headers:\n          Authorization:", "        authorization:",
 		"steps.get.result.data", "steps.get.result",
 	).Replace(benchTemplate)
-	path := filepath.Join(b.TempDir(), "floor.yml")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	t, ds := template.Load(path)
-	if ds.HasErrors() {
-		b.Fatal(ds)
-	}
-	return t, engine.Options{Actions: reg, Secrets: engine.StaticSecrets{"api": {"TOKEN": "t0k3n"}}}
+	opts := benchOptions()
+	opts.Actions = reg
+	return loadBenchTemplate(b, src), opts
 }
 
 // timeBatch calls fn n times from the given number of goroutines and

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"log/slog"
+	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -125,7 +127,7 @@ func (r *Redactor) AddValue(v any) {
 		}
 	case int, float64:
 		r.mu.Lock()
-		if n := value.Str(x); !slices.Contains(r.numbers, n) {
+		if n := numberText(x); !slices.Contains(r.numbers, n) {
 			r.numbers = append(r.numbers, n)
 		}
 		r.mu.Unlock()
@@ -141,10 +143,25 @@ func (r *Redactor) secretNumber(n any) bool {
 	if r == nil {
 		return false
 	}
-	s := value.Str(n)
+	s, t := value.Str(n), numberText(n) // 5.0 reads as "5.0" and as "5"
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return slices.Contains(r.numbers, s) || slices.Contains(r.short, s) || r.has(s)
+	for _, form := range [...]string{s, t} {
+		if slices.Contains(r.numbers, form) || slices.Contains(r.short, form) || r.has(form) {
+			return true
+		}
+	}
+	return false
+}
+
+// numberText is the text of a number, an int or a float64, with whole
+// floats written as ints: derived numbers are remembered, and matched,
+// by the value whatever its type.
+func numberText(n any) string {
+	if f, ok := n.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return value.Str(n)
 }
 
 // shortSecret reports whether s is a secret of one character.

@@ -130,16 +130,18 @@ func TestRedactorManySecrets(t *testing.T) {
 }
 
 // TestRedactorNumbers checks that numbers derived from a secret, or
-// reading as one, are masked as whole values, and that other numbers and
-// the digits of text are left alone.
+// reading as one, are masked as whole values whether ints or whole
+// floats, and that other numbers and the digits of text are left alone.
 func TestRedactorNumbers(t *testing.T) {
 	t.Parallel()
 	r := NewRedactor()
 	r.AddSecret("482913")
 	r.AddValue(value.MapOf("n", 1006, "f", 2.5, "l", []any{77}))
-	v := value.MapOf("pin", 482913, "derived", 1006, "half", 2.5, "listed", 77, "other", 7, "float pin", 482913.0, "text", "id 1006")
+	v := value.MapOf("pin", 482913, "derived", 1006, "half", 2.5, "listed", 77, "other", 7, "float pin", 482913.0,
+		"float derived", 1006.0, "other float", 7.0, "near", 482913.5, "text", "id 1006")
 	got, _ := value.MarshalJSON(r.Value(v))
-	want := `{"pin":"***","derived":"***","half":"***","listed":"***","other":7,"float pin":482913.0,"text":"id 1006"}`
+	want := `{"pin":"***","derived":"***","half":"***","listed":"***","other":7,"float pin":"***",` +
+		`"float derived":"***","other float":7.0,"near":482913.5,"text":"id 1006"}`
 	if string(got) != want {
 		t.Errorf("Value = %s\nwant    %s", got, want)
 	}

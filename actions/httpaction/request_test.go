@@ -614,6 +614,49 @@ func TestTimedTransportCache(t *testing.T) {
 	}
 }
 
+// TestTimedTransportCacheBound checks that the cache of step transports
+// starts afresh past its bound, keeping the transport just added. Not
+// parallel: it lowers the bound for the whole package.
+func TestTimedTransportCacheBound(t *testing.T) {
+	defer func(n int64) { maxStepTransports = n }(maxStepTransports)
+	maxStepTransports = stepTransportCount.Load() + 3
+	env, _ := newEnv()
+	base := testTransport.Clone()
+	env.Transport = base
+	cached := func() (n int) {
+		stepTransports.Range(func(k, _ any) bool {
+			if k.(stepKey).base == base {
+				n++
+			}
+			return true
+		})
+		return n
+	}
+	var first http.RoundTripper
+	for i := 1; i <= 3; i++ {
+		rt, _, _ := stepTransport(env, true, time.Duration(i)*time.Millisecond)
+		if i == 1 {
+			first = rt
+		}
+	}
+	if n := cached(); n != 3 {
+		t.Fatalf("%d transports cached, want 3", n)
+	}
+	if again, _, _ := stepTransport(env, true, time.Millisecond); again != first {
+		t.Fatal("a cached transport was not reused")
+	}
+	fourth, _, _ := stepTransport(env, true, 4*time.Millisecond)
+	if n := cached(); n != 1 {
+		t.Errorf("%d transports cached past the bound, want 1 (the one just added)", n)
+	}
+	if again, _, _ := stepTransport(env, true, 4*time.Millisecond); again != fourth {
+		t.Error("the transport added past the bound was not kept")
+	}
+	if again, _, _ := stepTransport(env, true, time.Millisecond); again == first {
+		t.Error("a transport dropped from the cache was returned")
+	}
+}
+
 func TestRequestCancel(t *testing.T) {
 	t.Parallel()
 	started := make(chan struct{})

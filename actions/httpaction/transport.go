@@ -40,8 +40,36 @@ type stepKey struct {
 }
 
 // stepTransports caches the clones by stepKey so that steps with the same
-// settings share a connection pool.
-var stepTransports sync.Map // stepKey -> *http.Transport
+// settings share a connection pool. It holds at most maxStepTransports:
+// a long-running worker whose runs bring many certificates or timeouts
+// would otherwise keep a pool for each. Past that, the cache starts
+// afresh; requests in flight keep their transports, and the idle
+// connections of the others are closed.
+var (
+	stepTransports     sync.Map // stepKey -> *http.Transport
+	stepTransportCount atomic.Int64
+	maxStepTransports  int64 = 64 // a variable for tests
+)
+
+// cacheStepTransport adds t under k, or returns the transport another
+// goroutine cached first, making room as stepTransports says.
+func cacheStepTransport(k stepKey, t *http.Transport) *http.Transport {
+	got, loaded := stepTransports.LoadOrStore(k, t)
+	if loaded {
+		t.CloseIdleConnections()
+		return got.(*http.Transport)
+	}
+	if stepTransportCount.Add(1) > maxStepTransports {
+		stepTransports.Range(func(key, v any) bool {
+			if key != k && stepTransports.CompareAndDelete(key, v) {
+				stepTransportCount.Add(-1)
+				v.(*http.Transport).CloseIdleConnections()
+			}
+			return true
+		})
+	}
+	return t
+}
 
 // transportFor returns the transport for a request without a timeout of
 // its own: env.Transport, or a cached clone of it when the step disables
@@ -130,11 +158,7 @@ func stepTransport(env *actions.Env, verifySSL bool, timeout time.Duration) (rt 
 	if timeout > 0 {
 		withTimeouts(t, timeout)
 	}
-	got, loaded := stepTransports.LoadOrStore(k, t)
-	if loaded {
-		t.CloseIdleConnections()
-	}
-	return timedResult(got.(*http.Transport), timeout)
+	return timedResult(cacheStepTransport(k, t), timeout)
 }
 
 func timedResult(t *http.Transport, timeout time.Duration) (http.RoundTripper, *http.Transport, error) {

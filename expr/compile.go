@@ -99,6 +99,19 @@ var machines = sync.Pool{New: func() any { return new(vm.VM) }}
 
 // Eval evaluates the expression against env.
 func (e *Expr) Eval(env Env) (any, error) {
+	if c, ok := e.root.(*contextNode); ok {
+		// A bare context read, the most common expression: what its
+		// program does (load the context, walk the path), without the VM.
+		if len(c.path.segs) == 0 {
+			return env[c.context], nil
+		}
+		return c.path.eval(env[c.context]), nil
+	}
+	return e.run(env)
+}
+
+// run evaluates the expression's program.
+func (e *Expr) run(env Env) (any, error) {
 	m := machines.Get().(*vm.VM)
 	out, err := m.Run(e.program, map[string]any(env))
 	machines.Put(m)

@@ -82,7 +82,8 @@ func FuzzCompile(f *testing.F) {
 
 // FuzzEval compiles and evaluates arbitrary template strings against a
 // fixed context: never a panic, errors are *Error with an offset inside
-// the text, and a second evaluation gives the same result.
+// the text, a second evaluation gives the same result, and a bare
+// context read gives what its program gives.
 func FuzzEval(f *testing.F) {
 	for _, s := range seedStrings(f) {
 		f.Add(s)
@@ -91,6 +92,9 @@ func FuzzEval(f *testing.F) {
 		text, err := Compile(s)
 		if err != nil {
 			return
+		}
+		for _, e := range text.Exprs() {
+			checkContextRead(t, e, fuzzEnv)
 		}
 		v1, err1 := text.Eval(fuzzEnv)
 		v2, err2 := text.Eval(fuzzEnv)
@@ -108,4 +112,46 @@ func FuzzEval(f *testing.F) {
 			t.Fatalf("%q: evaluations differ: %s / %s", s, value.Repr(v1), value.Repr(v2))
 		}
 	})
+}
+
+// checkContextRead checks that Eval, which reads a bare context path
+// without the VM, gives what the expression's program gives.
+func checkContextRead(t *testing.T, e *Expr, env Env) {
+	t.Helper()
+	if _, ok := e.root.(*contextNode); !ok {
+		return
+	}
+	fast, err := e.Eval(env)
+	slow, serr := e.run(env)
+	if err != nil || serr != nil || value.Repr(fast) != value.Repr(slow) {
+		t.Fatalf("%q: read directly %s (%v), by the program %s (%v)", e.Text(), value.Repr(fast), err, value.Repr(slow), serr)
+	}
+}
+
+// TestContextReadWithoutVM checks the direct reads of context paths
+// against their programs, over paths that find and miss their values.
+func TestContextReadWithoutVM(t *testing.T) {
+	t.Parallel()
+	env := Env{
+		"inputs": value.MapOf("a", value.MapOf("b", "x", "n", nil), "list", []any{value.MapOf("id", 1), value.MapOf("id", 2), 3},
+			"m", value.MapOf("k k", true)),
+		"steps":   value.MapOf("s", value.MapOf("result", value.MapOf("data", []any{"d"}))),
+		"SECRETS": value.MapOf("api", value.MapOf("TOKEN", "t")),
+	}
+	for _, src := range []string{
+		"inputs.a", "inputs.a.b", "inputs.a.n", "inputs.a.missing", "inputs.a.b.c",
+		"inputs.list[0]", "inputs.list[5]", "inputs.list[-1]", "inputs.list[*].id", "inputs.list[1:]",
+		`inputs.m["k k"]`, "inputs..id", "steps.s.result.data", "steps.s.result.data[0]", "steps.t.result",
+		"SECRETS.api.TOKEN", "SECRETS.api.OTHER", "VARS.v.k", "ENV.x", "ENV",
+	} {
+		e, err := CompileExpr(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if _, ok := e.root.(*contextNode); !ok {
+			t.Fatalf("%s: not a context read", src)
+		}
+		checkContextRead(t, e, env)
+		checkContextRead(t, e, nil)
+	}
 }

@@ -223,3 +223,59 @@ func TestRemoteAlertCause(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestTimeoutHTTP2Server checks that a step's timeout holds against
+// a server that speaks HTTP/2, while another request to it keeps
+// receiving data: the timed transport does not share a connection (and
+// its deadlines) between requests, as HTTP/2 would.
+func TestRequestTimeoutHTTP2Server(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/stream":
+			for range 15 {
+				io.WriteString(w, "x")
+				w.(http.Flusher).Flush()
+				time.Sleep(50 * time.Millisecond)
+			}
+		case "/hang":
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+	}))
+	srv.EnableHTTP2 = true
+	srv.Config.ErrorLog = quietLog
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	tr.ForceAttemptHTTP2 = true
+	if resp, err := (&http.Client{Transport: tr}).Get(srv.URL + "/stream"); err != nil || resp.ProtoMajor != 2 {
+		t.Fatalf("the server does not speak HTTP/2: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+	env, _ := newEnv()
+	env.Transport = tr
+	streamed := make(chan error, 1)
+	go func() {
+		_, err := run(t, req, env, "url", srv.URL+"/stream", "method", "GET", "timeout", 0.3)
+		streamed <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // the stream has started
+	start := time.Now()
+	_, err := run(t, req, env, "url", srv.URL+"/hang", "method", "GET", "timeout", 0.3)
+	want := "GET " + srv.URL + "/hang: waiting for the response headers timed out after 300ms"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error:\n got %v\nwant %s", err, want)
+	}
+	if d := time.Since(start); d > 600*time.Millisecond {
+		t.Errorf("timed out after %s, want about 300ms", d)
+	}
+	if err := <-streamed; err != nil {
+		t.Errorf("stream: %v", err)
+	}
+}

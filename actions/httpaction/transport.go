@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,7 +84,7 @@ func transportFor(env *actions.Env, verifySSL bool) (http.RoundTripper, error) {
 // does. When timeout is positive and the transport is an *http.Transport
 // that can carry it (see timeoutCapable), the transport is a cached clone
 // that applies the timeout to connecting, the TLS handshake, each write
-// and the wait for the response headers, and it is also returned as
+// and each wait for the response (see withTimeouts), and it is also returned as
 // timed; otherwise timed is nil and the caller must watch the phases
 // itself.
 func stepTransport(env *actions.Env, verifySSL bool, timeout time.Duration) (rt http.RoundTripper, timed *http.Transport, err error) {
@@ -216,6 +217,17 @@ func withTimeouts(t *http.Transport, timeout time.Duration) {
 	}
 	if t.TLSHandshakeTimeout <= 0 || timeout < t.TLSHandshakeTimeout {
 		t.TLSHandshakeTimeout = timeout
+	}
+	// The deadlines are the connection's: over HTTP/2 the requests sharing
+	// a connection would push them on for one another. A timed clone
+	// speaks HTTP/1.1, as httpx does by default.
+	var http1 http.Protocols
+	http1.SetHTTP1(true)
+	t.Protocols = &http1
+	if c := t.TLSClientConfig; c != nil && slices.Contains(c.NextProtos, "h2") {
+		c = c.Clone()
+		c.NextProtos = slices.DeleteFunc(slices.Clone(c.NextProtos), func(p string) bool { return p == "h2" })
+		t.TLSClientConfig = c
 	}
 }
 

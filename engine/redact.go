@@ -41,6 +41,9 @@ type Redactor struct {
 	// short are the secrets of one character: masked as whole values
 	// only, since masking them in text would mask every such letter.
 	short []string
+	// numeric counts the secrets that read as a number: only with one
+	// of them, or a derived number, is a number worth formatting.
+	numeric int
 }
 
 // NewRedactor returns an empty redactor. The zero Redactor is ready to use
@@ -63,6 +66,7 @@ func (r *Redactor) AddSecret(s string) {
 			r.mu.Lock()
 			if !slices.Contains(r.short, s) {
 				r.short = append(r.short, s)
+				r.countNumeric(s)
 			}
 			r.mu.Unlock()
 		}
@@ -71,6 +75,7 @@ func (r *Redactor) AddSecret(s string) {
 	r.mu.Lock()
 	if !r.has(s) {
 		r.secrets = append(r.secrets, secret{value: s})
+		r.countNumeric(s)
 		if r.index != nil {
 			r.index[s] = len(r.secrets) - 1
 		} else if len(r.secrets) > indexFrom {
@@ -143,15 +148,26 @@ func (r *Redactor) secretNumber(n any) bool {
 	if r == nil {
 		return false
 	}
-	s, t := value.Str(n), numberText(n) // 5.0 reads as "5.0" and as "5"
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.numeric == 0 && len(r.numbers) == 0 {
+		return false
+	}
+	s, t := value.Str(n), numberText(n) // 5.0 reads as "5.0" and as "5"
 	for _, form := range [...]string{s, t} {
 		if slices.Contains(r.numbers, form) || slices.Contains(r.short, form) || r.has(form) {
 			return true
 		}
 	}
 	return false
+}
+
+// countNumeric counts s, a secret just added, when it reads as a number;
+// r.mu is held.
+func (r *Redactor) countNumeric(s string) {
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		r.numeric++
+	}
 }
 
 // numberText is the text of a number, an int or a float64, with whole
@@ -201,7 +217,7 @@ var basicCredentials = regexp.MustCompile(`(?i)\bbasic\s+([A-Za-z0-9+/]+={0,2})`
 // argument, so the redactor never learns their form: the base64 of
 // "user:secret" is not a form of the secret.
 func maskBasic(s string, rep *secretform.Replacer) string {
-	if !strings.Contains(s, "asic") && !strings.Contains(s, "ASIC") {
+	if !containsFold(s, "basic") {
 		return s
 	}
 	return basicCredentials.ReplaceAllStringFunc(s, func(m string) string {
@@ -212,6 +228,17 @@ func maskBasic(s string, rep *secretform.Replacer) string {
 		}
 		return m[:sub[2]] + Mask
 	})
+}
+
+// containsFold reports whether s holds word, an ASCII word in lower
+// case, in any case.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if s[i]|0x20 == word[0] && strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
 }
 
 // newReplacer returns the replacer masking the forms of every secret.

@@ -101,6 +101,8 @@ func TestRedactorBasicCredentials(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"Basic " + cred, "Basic ***"},
 		{`{"auth":"basic  ` + cred + `"}`, `{"auth":"basic  ***"}`},
+		{"bAsIc " + cred, "bAsIc ***"},
+		{"BASIC " + cred, "BASIC ***"},
 		{"Basic " + other, "Basic " + other},
 		{"basic auth is off", "basic auth is off"},
 	}
@@ -148,6 +150,28 @@ func TestRedactorNumbers(t *testing.T) {
 	var nilRedactor *Redactor
 	if nilRedactor.Value(5) != 5 {
 		t.Error("nil redactor changed a number")
+	}
+}
+
+// TestRedactorNumbersUnformatted checks that numbers are not formatted
+// to be matched when no secret reads as a number and none derives from
+// one; with one that does, they are. Not parallel: it counts allocations.
+func TestRedactorNumbersUnformatted(t *testing.T) {
+	r := NewRedactor()
+	r.AddSecret("tok-123")
+	r.AddSecret("x")
+	nums := make([]any, 100)
+	for i := range nums {
+		nums[i] = i + 1000
+	}
+	one := testing.AllocsPerRun(10, func() { r.Value(nums[:1]) })
+	if n := testing.AllocsPerRun(10, func() { r.Value(nums) }); n != one {
+		t.Errorf("Value of 100 numbers made %v allocations, of 1 number %v: want the same", n, one)
+	}
+	r.AddSecret("1042")
+	got, _ := value.MarshalJSON(r.Value(nums[41:44]))
+	if string(got) != `[1041,"***",1043]` {
+		t.Errorf("with a numeric secret: %s", got)
 	}
 }
 

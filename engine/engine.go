@@ -112,8 +112,8 @@ type engine struct {
 	// env is the Env of the action running: a run's actions run one at a
 	// time and keep no Env after they return (see actions.Action).
 	env actions.Env
-	// step is the step running, whose argument places sourceFn (bound
-	// once) tells; dryRunFn reports its dry-run requests.
+	// step is the step running, whose argument places sourceFn tells;
+	// dryRunFn reports its dry-run requests (nil unless a dry run).
 	step     runningStep
 	sourceFn func(arg string, offset int) (string, template.Pos, bool)
 	dryRunFn func(actions.Request)
@@ -147,6 +147,12 @@ func newEngine(opts Options) *engine {
 		e.runID = opts.RunID
 		if e.runID == "" {
 			e.runID = NewRunID(e.now())
+		}
+	}
+	e.sourceFn = e.step.source
+	if opts.DryRun {
+		e.dryRunFn = func(req actions.Request) {
+			e.emit(Event{Kind: DryRunRequest, Step: e.env.Step, Request: e.redactRequest(req)})
 		}
 	}
 	e.logger = discardLogger
@@ -307,14 +313,7 @@ func (e *engine) actionEnv(secrets *secretSet, step string, retries *int) *actio
 		Retries:   retries,
 		RunState:  &e.state,
 	}
-	if e.opts.DryRun {
-		if e.dryRunFn == nil {
-			e.dryRunFn = func(req actions.Request) {
-				e.emit(Event{Kind: DryRunRequest, Step: e.env.Step, Request: e.redactRequest(req)})
-			}
-		}
-		e.env.DryRun = e.dryRunFn
-	}
+	e.env.DryRun = e.dryRunFn
 	return &e.env
 }
 

@@ -165,6 +165,11 @@ func (r *Redactor) secretNumber(n any) bool {
 // countNumeric counts s, a secret just added, when it reads as a number;
 // r.mu is held.
 func (r *Redactor) countNumeric(s string) {
+	// Most secrets start with a letter no number text starts with; a
+	// failed parse costs an allocation.
+	if strings.IndexByte("0123456789+-.iInN", s[0]) < 0 {
+		return
+	}
 	if _, err := strconv.ParseFloat(s, 64); err == nil {
 		r.numeric++
 	}

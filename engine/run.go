@@ -24,7 +24,6 @@ type Plan struct {
 	steps *value.Map
 	next  int
 	red   *Redactor
-	call  Call // what Next returns
 }
 
 // Call is a step to run: the step and its evaluated args.
@@ -71,28 +70,26 @@ func acquirePlan(t *template.Template, inputs, secrets, vars *value.Map, red *Re
 // release returns p to the pool, holding nothing of its run.
 func (p *Plan) release() {
 	p.env["inputs"], p.env["steps"], p.env["SECRETS"], p.env["VARS"] = nil, nil, nil, nil
-	p.t, p.steps, p.red, p.call = nil, nil, nil, Call{}
+	p.t, p.steps, p.red = nil, nil, nil
 	plans.Put(p)
 }
 
 // Next returns the next step with its evaluated args, or ok = false when
-// every step has run. The Call is the plan's own, valid until the next
-// call of Next.
-func (p *Plan) Next() (call *Call, ok bool, err error) {
+// every step has run.
+func (p *Plan) Next() (call Call, ok bool, err error) {
 	if p.next >= len(p.t.Steps) {
-		return nil, false, nil
+		return Call{}, false, nil
 	}
 	s := p.t.Steps[p.next]
 	args, err := p.eval(s.Args)
 	if err != nil {
-		return nil, false, err
+		return Call{}, false, err
 	}
 	m, _ := args.(*value.Map)
 	if m == nil {
 		m = value.NewMap(0)
 	}
-	p.call = Call{Step: s, Args: m}
-	return &p.call, true, nil
+	return Call{Step: s, Args: m}, true, nil
 }
 
 // Done records the result of the step Next returned, as
@@ -302,7 +299,7 @@ func (e *engine) runTemplate(ctx context.Context, t *template.Template, inputs *
 
 // runCall runs one step of t with its evaluated args, between the
 // events that show its progress; its error is a *StepError.
-func (e *engine) runCall(ctx context.Context, t *template.Template, call *Call, secrets *secretSet, depth int) (any, error) {
+func (e *engine) runCall(ctx context.Context, t *template.Template, call Call, secrets *secretSet, depth int) (any, error) {
 	s := call.Step
 	e.emit(Event{Kind: StepStarted, Action: t.ID(), Depth: depth, Step: s.Ref, StepAction: s.Action})
 	start := time.Now()
@@ -328,7 +325,7 @@ func (e *engine) stepError(ctx context.Context, t *template.Template, s *templat
 }
 
 // execStep runs one step: a nested template or an action.
-func (e *engine) execStep(ctx context.Context, t *template.Template, call *Call, secrets *secretSet, depth int) (any, error) {
+func (e *engine) execStep(ctx context.Context, t *template.Template, call Call, secrets *secretSet, depth int) (any, error) {
 	s := call.Step
 	if child, ok := e.lookupTemplate(s.Action); ok {
 		in, err := child.ValidateInputs(call.Args)
@@ -347,9 +344,6 @@ func (e *engine) execStep(ctx context.Context, t *template.Template, call *Call,
 	}
 	env := e.actionEnv(secrets, s.Ref, s.Retries)
 	e.step = runningStep{t: t, s: s}
-	if e.sourceFn == nil {
-		e.sourceFn = e.step.source
-	}
 	env.Source = e.sourceFn
 	return a.Run(ctx, args, env)
 }

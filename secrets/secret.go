@@ -77,7 +77,9 @@ func isLowerName(s string, extra string) bool {
 	return s != ""
 }
 
-func isKeyName(s string) bool {
+// IsKeyName reports whether s is a valid key name for a secret or a
+// variable: letters, digits and underscores.
+func IsKeyName(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
@@ -129,7 +131,7 @@ func validSecret(name, env string, keys map[string]string) error {
 		return invalidf("secret %s: give 1 to %d keys, not %d", name, maxSecretKeys, len(keys))
 	}
 	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		if !isKeyName(k) {
+		if !IsKeyName(k) {
 			return invalidf("secret %s: invalid key name %q: use letters, digits and underscores", name, k)
 		}
 		if keys[k] == "" {

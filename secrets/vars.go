@@ -37,7 +37,7 @@ func validVar(name, env string, values *value.Map) error {
 		return invalidf("variable %s: give 1 to %d values, not %d", name, maxVarKeys, n)
 	}
 	for _, k := range values.Keys() {
-		if !isKeyName(k) {
+		if !IsKeyName(k) {
 			return invalidf("variable %s: invalid key name %q: use letters, digits and underscores", name, k)
 		}
 	}

@@ -251,6 +251,9 @@ func readAssignments(e *env, cmd string, args []string, secret bool) (keys []str
 		if err != nil {
 			return nil, nil, err
 		}
+		if secret && !secrets.IsKeyName(key) { // a value given without its KEY= splits at its "="
+			return nil, nil, fmt.Errorf("%s: an argument's key is not a key name (not shown, since it may be a secret value given without its KEY=); write KEY=VALUE, the key in letters, digits and underscores", cmd)
+		}
 		if _, dup := vals[key]; dup {
 			return nil, nil, fmt.Errorf("%s: key %s is given twice", cmd, key)
 		}

@@ -32,6 +32,9 @@ func splitNamed(s, flagName string, secret bool) (string, string, string, error)
 	}
 	name, key, ok := strings.Cut(lhs, ".")
 	if !ok || name == "" || key == "" {
+		if secret { // "c2VjcmV0==" splits at its padding
+			return "", "", "", fmt.Errorf("%s: an argument is not NAME.KEY=VALUE (not shown, since it may hold a secret value); write NAME.KEY=VALUE, e.g. okta.OKTA_API_TOKEN=@token.txt", flagName)
+		}
 		return "", "", "", fmt.Errorf("%s %q: write NAME.KEY=VALUE, e.g. okta.OKTA_API_TOKEN=@token.txt", flagName, lhs)
 	}
 	return name, key, val, nil

@@ -85,6 +85,10 @@ func fakeAPI() http.Handler {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_, _ = io.WriteString(w, `[{"name": "widgets", "org": "`+r.PathValue("org")+`", "query": "`+r.URL.RawQuery+`"}]`)
 	})
+	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"access_token": "live-tok-123456", "expires_in": 3600}`)
+	})
 	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // answers only when the client gives up
 	})

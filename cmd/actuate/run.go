@@ -591,6 +591,10 @@ func setupCassette(f *runFlags, opts *engine.Options) (*tape, error) {
 	}
 	red := engine.NewRedactor()
 	scrub := cassette.NewScrubber(red.String)
+	// A value learned from the traffic (a token a step fetched) is a
+	// placeholder in the cassette, masked when replayed: the run masks
+	// it too, from the moment it is learned.
+	scrub.OnAdd(red.AddSecret)
 	opts.Redactor = red
 	opts.Secrets = engine.ObserveSecrets(opts.Secrets, scrub.Add)
 	t := &tape{file: f.record}

@@ -35,13 +35,27 @@ type Cassette struct {
 	Interactions []*Interaction
 }
 
-// Interaction is one request and the response it got.
+// Interaction is one request and the response it got. The Request of an
+// interaction read by [Parse] or [Decode] is not to be changed: they
+// normalise it for matching once, for every [Replayer] of the cassette.
 type Interaction struct {
 	Request  Request
 	Response Response
 	// Line is the line of the interaction in the file it was loaded
 	// from, 0 for one not loaded from a file.
 	Line int
+
+	// want is Request normalised for matching (see normalize), set by
+	// Parse and Decode; nil for an interaction built otherwise.
+	want []string
+}
+
+// wantLines returns the request of it normalised for matching.
+func (it *Interaction) wantLines() []string {
+	if it.want != nil {
+		return it.want
+	}
+	return normalize(it.Request, it.Request.Match)
 }
 
 // Request is a recorded request, secrets scrubbed.

@@ -8,8 +8,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -316,5 +319,73 @@ func TestPlaceholdersInParsedJSONBody(t *testing.T) {
 	}
 	if got, want := string(c.Interactions[0].Response.Body.Data), `{"access_token":"<secret:access_token>","q":"a&b"}`; got != want {
 		t.Errorf("body: %s, want %s", got, want)
+	}
+}
+
+// OnAdd reports the values a scrubber holds, then each value it learns,
+// once, before the response that held it reaches the caller: a run masks
+// a learned token in everything it shows from then on.
+func TestScrubberOnAdd(t *testing.T) {
+	srv := api(t)
+	s := NewScrubber(nil, Secret{"acme.KEY", "k-123"})
+	var got []string
+	s.OnAdd(func(v string) { got = append(got, v) })
+	if want := []string{"k-123"}; !slices.Equal(got, want) {
+		t.Fatalf("held: %q, want %q", got, want)
+	}
+	rec := NewRecorder(http.DefaultTransport, s)
+	req, err := http.NewRequest("POST", srv.URL+"/token", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := rec.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// The response's tokens are learned in no particular order.
+	slices.Sort(got[1:])
+	if want := []string{"k-123", "at-fresh-123", "rt-next-456"}; !slices.Equal(got, want) {
+		t.Errorf("after the token response: %q, want %q", got, want)
+	}
+	s.Add("again", "k-123")
+	s.Add("short", "x")
+	s.Add("placeholder", "<secret:acme.KEY>")
+	s.Add("", "new-456")
+	if want := []string{"k-123", "at-fresh-123", "rt-next-456", "new-456"}; !slices.Equal(got, want) {
+		t.Errorf("after Add: %q, want %q", got, want)
+	}
+}
+
+// Parse and Decode normalise each recorded request once, for every
+// replayer of the cassette; a cassette built otherwise is normalised by
+// its replayer.
+func TestRecordedRequestsNormalisedOnce(t *testing.T) {
+	text := "version: 1\ninteractions:\n  - request: {method: POST, url: \"http://api.test/a?b=1\", headers: {X-Id: \"7\"}, body: {n: 1}, match: {ignore_query: [b]}}\n    response: {status: 204}\n"
+	parsed, err := Parse("c.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
+		t.Fatal(err)
+	}
+	decoded, err := Decode("c.yaml", doc.Content[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"POST http://api.test/a", "X-Id: 7", "body:", "{", `  "n": 1`, "}"}
+	for name, c := range map[string]*Cassette{"parsed": parsed, "decoded": decoded} {
+		if got := c.Interactions[0].want; !slices.Equal(got, want) {
+			t.Errorf("%s: normalised %q, want %q", name, got, want)
+		}
+		rp := NewReplayer(c, "c.yaml", nil)
+		if !slices.Equal(rp.wants[0], want) || &rp.wants[0][0] != &c.Interactions[0].want[0] {
+			t.Errorf("%s: the replayer normalised the recorded request again: %q", name, rp.wants[0])
+		}
+	}
+	built := &Cassette{Version: Version, Interactions: []*Interaction{{Request: parsed.Interactions[0].Request}}}
+	if rp := NewReplayer(built, "c.yaml", nil); !slices.Equal(rp.wants[0], want) || built.Interactions[0].want != nil {
+		t.Errorf("built: replayer %q, interaction %q", rp.wants[0], built.Interactions[0].want)
 	}
 }

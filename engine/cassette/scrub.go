@@ -40,6 +40,9 @@ type Scrubber struct {
 	mu      sync.Mutex
 	names   map[string]string // value → placeholder
 	unnamed int
+	// learned is called with each value added, outside mu; see
+	// [Scrubber.OnAdd].
+	learned func(value string)
 	// replacer replaces every form of every value with its placeholder;
 	// nil after a value is added, until the next String.
 	replacer *secretform.Replacer
@@ -64,8 +67,8 @@ func (s *Scrubber) Add(name, value string) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if _, ok := s.names[value]; ok {
+		s.mu.Unlock()
 		return
 	}
 	if name == "" {
@@ -74,19 +77,33 @@ func (s *Scrubber) Add(name, value string) {
 	}
 	s.names[value] = Placeholder(name)
 	s.replacer = nil
+	learned := s.learned
+	s.mu.Unlock()
+	if learned != nil {
+		learned(value)
+	}
 }
 
-// Values returns the secret values s scrubs, those given and those it
-// learned from requests and responses (a token response's access_token),
-// in no particular order.
-func (s *Scrubber) Values() []string {
+// OnAdd makes s call fn with every value it scrubs: at once with those it
+// holds, then with each value as it is added, given or learned from a
+// request or a response (a token response's access_token), before the
+// response that held it reaches the run. A run passes its redactor's
+// AddSecret, so that everything the run shows masks a learned token from
+// the moment it is learned. fn is called without s's lock held, once per
+// value; OnAdd replaces an earlier fn.
+func (s *Scrubber) OnAdd(fn func(value string)) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.names))
+	s.learned = fn
+	held := make([]string, 0, len(s.names))
 	for v := range s.names {
-		out = append(out, v)
+		held = append(held, v)
 	}
-	return out
+	s.mu.Unlock()
+	if fn != nil {
+		for _, v := range held {
+			fn(v)
+		}
+	}
 }
 
 // String returns text with every secret form replaced by its placeholder

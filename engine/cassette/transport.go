@@ -240,12 +240,13 @@ type Replayer struct {
 	file  string
 	scrub *Scrubber
 
+	// wants are the recorded requests normalised for matching: those
+	// Parse computed, or computed here for a cassette built otherwise.
+	wants [][]string
+
 	mu         sync.Mutex
 	uses       []int
 	mismatches []*MismatchError
-	// wants are the recorded requests normalised for matching, computed
-	// at the first request.
-	wants [][]string
 }
 
 // NewReplayer returns a replayer of c; file names the cassette in
@@ -254,7 +255,11 @@ func NewReplayer(c *Cassette, file string, s *Scrubber) *Replayer {
 	if s == nil {
 		s = NewScrubber(nil)
 	}
-	return &Replayer{c: c, file: file, scrub: s, uses: make([]int, len(c.Interactions))}
+	wants := make([][]string, len(c.Interactions))
+	for i, it := range c.Interactions {
+		wants[i] = it.wantLines()
+	}
+	return &Replayer{c: c, file: file, scrub: s, wants: wants, uses: make([]int, len(c.Interactions))}
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -269,15 +274,13 @@ func (r *Replayer) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.wants == nil {
-		r.wants = make([][]string, len(r.c.Interactions))
-		for i, it := range r.c.Interactions {
-			r.wants[i] = normalize(it.Request, it.Request.Match)
-		}
-	}
+	// haves are the request as each interaction compares it: only the
+	// headers it recorded, less the fields it ignores.
+	haves := make([][]string, len(r.c.Interactions))
 	reuse := -1
 	for i, it := range r.c.Interactions {
-		if slices.Equal(r.wants[i], normalize(requestFor(got, it.Request), it.Request.Match)) {
+		haves[i] = normalize(requestFor(got, it.Request), it.Request.Match)
+		if slices.Equal(r.wants[i], haves[i]) {
 			if r.uses[i] == 0 {
 				return r.answer(i, req), nil
 			}
@@ -290,8 +293,8 @@ func (r *Replayer) RoundTrip(req *http.Request) (*http.Response, error) {
 	// No match: only now diff the request against every interaction, to
 	// show the closest.
 	best, bestScore, bestDiff := -1, -1, ""
-	for i, it := range r.c.Interactions {
-		want, have := r.wants[i], normalize(requestFor(got, it.Request), it.Request.Match)
+	for i := range r.c.Interactions {
+		want, have := r.wants[i], haves[i]
 		lines := linediff.Ops(want, have) // recorded only: -, request only: +
 		score := diffScore(want, have, lines)
 		if best < 0 || score < bestScore || score == bestScore && r.uses[best] > 0 && r.uses[i] == 0 {

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/actuatehq/actuate/engine/internal/yamlfields"
+	"github.com/actuatehq/actuate/expr/value"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -332,6 +333,7 @@ func (p *parser) interaction(n *yaml.Node, index int) (*Interaction, error) {
 	if it.Response.Body, err = p.body(rs["body"], rs["body_encoding"]); err != nil {
 		return nil, err
 	}
+	it.want = normalize(it.Request, it.Request.Match)
 	return it, nil
 }
 
@@ -428,7 +430,9 @@ func (p *parser) body(n, enc *yaml.Node) (Body, error) {
 
 var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
 
-// writeJSON writes a YAML node as compact JSON, keys in order.
+// writeJSON writes a YAML node as compact JSON, keys in order. Strings
+// keep <, > and & unescaped, as a recorded body keeps them, so that
+// placeholders stay findable ([Cassette.Placeholders]).
 func (p *parser) writeJSON(w *bytes.Buffer, n *yaml.Node) error {
 	switch n.Kind {
 	case yaml.AliasNode:
@@ -443,7 +447,7 @@ func (p *parser) writeJSON(w *bytes.Buffer, n *yaml.Node) error {
 			if k.Kind != yaml.ScalarNode {
 				return p.errorf(k, "a JSON body's keys must be strings")
 			}
-			writeJSONString(w, k.Value)
+			value.WriteJSONString(w, k.Value)
 			w.WriteByte(':')
 			if err := p.writeJSON(w, n.Content[i+1]); err != nil {
 				return err
@@ -486,22 +490,12 @@ func (p *parser) writeJSON(w *bytes.Buffer, n *yaml.Node) error {
 			}
 			w.Write(b)
 		default:
-			writeJSONString(w, n.Value)
+			value.WriteJSONString(w, n.Value)
 		}
 	default:
 		return p.errorf(n, "unexpected YAML node in a JSON body")
 	}
 	return nil
-}
-
-// writeJSONString writes s as a JSON string without escaping <, > and &,
-// as a recorded body keeps them, so that placeholders stay findable
-// ([Cassette.Placeholders]).
-func writeJSONString(w *bytes.Buffer, s string) {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	w.Truncate(w.Len() - 1) // Encode's newline
 }
 
 func httpCanonical(s string) string { return http.CanonicalHeaderKey(s) }

@@ -274,6 +274,10 @@ func TestNormalizeValuesAsTheirJSON(t *testing.T) {
 	m.Set("day", value.Date{Year: 2024, Month: 5, Day: 1})
 	m.Set("span", 90*time.Minute)
 	m.Set("none", (*value.Map)(nil))
+	// Go slices and maps, outside the engine's own types, are normalised
+	// inside too.
+	m.Set("stamps", []string{"2024-05-01T10:00:00Z", "<b>", "5b8c4e1a-3f2d-4c6b-9a7e-1d2c3b4a5f60"})
+	m.Set("tags", map[string]any{"z": 1.5, "a": []int{}, "t": map[string]string{"at": "2024-05-01 10:00:00"}})
 	data, err := value.MarshalJSON(m)
 	if err != nil {
 		t.Fatal(err)

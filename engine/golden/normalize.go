@@ -95,7 +95,7 @@ func (n *normalizer) writeValue(b *bytes.Buffer, v any, depth int) error {
 		indent(b, depth)
 		b.WriteByte(']')
 	case string:
-		writeString(b, n.str(x))
+		value.WriteJSONString(b, n.str(x))
 	case json.Number:
 		b.WriteString(x.String())
 	case bool:
@@ -105,15 +105,24 @@ func (n *normalizer) writeValue(b *bytes.Buffer, v any, depth int) error {
 	case int:
 		b.WriteString(strconv.Itoa(x))
 	default:
-		// Floats, datetimes, durations…: their JSON text, as Normalize
-		// of that text would write it.
+		// Floats, datetimes, durations, Go slices and maps…: their JSON
+		// text, as Normalize of that text would write it.
 		data, err := value.MarshalJSON(x)
 		if err != nil {
 			return err
 		}
+		if len(data) > 0 && (data[0] == '{' || data[0] == '[') {
+			dec := json.NewDecoder(bytes.NewReader(data))
+			dec.UseNumber()
+			var doc any
+			if err := dec.Decode(&doc); err != nil {
+				return err
+			}
+			return n.writeValue(b, doc, depth)
+		}
 		var text string
 		if len(data) > 0 && data[0] == '"' && json.Unmarshal(data, &text) == nil {
-			writeString(b, n.str(text))
+			value.WriteJSONString(b, n.str(text))
 			return nil
 		}
 		b.Write(data)
@@ -131,7 +140,7 @@ func (n *normalizer) writeObject(b *bytes.Buffer, keys []string, get func(string
 	b.WriteString("{\n")
 	for i, k := range keys {
 		indent(b, depth+1)
-		writeString(b, n.str(k))
+		value.WriteJSONString(b, n.str(k))
 		b.WriteString(": ")
 		if err := n.writeValue(b, get(k), depth+1); err != nil {
 			return err
@@ -195,24 +204,4 @@ func indent(b *bytes.Buffer, depth int) {
 	for range depth {
 		b.WriteString("  ")
 	}
-}
-
-func writeString(b *bytes.Buffer, s string) {
-	plain := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		b.WriteByte('"')
-		b.WriteString(s)
-		b.WriteByte('"')
-		return
-	}
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	b.Truncate(b.Len() - 1) // Encode's newline
 }

@@ -328,6 +328,12 @@ func (s *Suite) runCase(ctx context.Context, c *Case, opts Options) Outcome {
 
 	red := engine.NewRedactor()
 	scrub := cassette.NewScrubber(red.String)
+	// Values the scrubber learns from the traffic (a token a step
+	// fetched) are placeholders in the cassette, masked when replayed:
+	// the run masks them too from the moment they are learned, in its
+	// errors, records and result, so that a recording shows no live
+	// token and agrees with its replay.
+	scrub.OnAdd(red.AddSecret)
 	eopts := engine.Options{
 		Templates: s.templates(c.File).reg,
 		Actions:   opts.Actions,
@@ -386,17 +392,9 @@ func (s *Suite) runCase(ctx context.Context, c *Case, opts Options) Outcome {
 	} else {
 		res, err = engine.Run(ctx, c.Action, inputs, eopts)
 	}
-
-	// Values the scrubber learned from the traffic (a token a step
-	// fetched) are placeholders in the cassette, masked when replayed:
-	// mask them in the result too, so that a recording writes no live
-	// token to the golden file and agrees with its replay.
-	for _, v := range scrub.Values() {
-		red.AddSecret(v)
-	}
-	errText := "" // the run's error, masked with them too
+	errText := ""
 	if err != nil {
-		errText = s.relPaths(c, red.String(err.Error()))
+		errText = s.relPaths(c, err.Error())
 	}
 
 	var updated []string

@@ -59,7 +59,7 @@ func writeJSON(buf *bytes.Buffer, v any) error {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			writeJSONString(buf, k)
+			WriteJSONString(buf, k)
 			buf.WriteByte(':')
 			if err := writeJSON(buf, x.vals[i]); err != nil {
 				return err
@@ -78,7 +78,7 @@ func writeJSON(buf *bytes.Buffer, v any) error {
 		}
 		buf.WriteByte(']')
 	case string:
-		writeJSONString(buf, x)
+		WriteJSONString(buf, x)
 	case int:
 		buf.WriteString(strconv.Itoa(x))
 	case float64:
@@ -88,11 +88,11 @@ func writeJSON(buf *bytes.Buffer, v any) error {
 		}
 		buf.WriteString(FormatFloat(x))
 	case DateTime:
-		writeJSONString(buf, JSONDateTime(x))
+		WriteJSONString(buf, JSONDateTime(x))
 	case Date, TimeOfDay:
-		writeJSONString(buf, Str(x))
+		WriteJSONString(buf, Str(x))
 	case time.Duration:
-		writeJSONString(buf, ISODuration(x))
+		WriteJSONString(buf, ISODuration(x))
 	default:
 		b, err := json.Marshal(x)
 		if err != nil {
@@ -103,11 +103,23 @@ func writeJSON(buf *bytes.Buffer, v any) error {
 	return nil
 }
 
-func writeJSONString(buf *bytes.Buffer, s string) {
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	buf.Truncate(buf.Len() - 1)
+// WriteJSONString writes s to buf as a JSON string, as encoding/json
+// writes it with HTML escaping off: <, > and & are kept, so that text such
+// as a cassette's <secret:NAME> placeholders stays as it was. Printable
+// ASCII without quotes or backslashes is written as is.
+func WriteJSONString(buf *bytes.Buffer, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			enc := json.NewEncoder(buf)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(s)           // a string always encodes
+			buf.Truncate(buf.Len() - 1) // Encode's newline
+			return
+		}
+	}
+	buf.WriteByte('"')
+	buf.WriteString(s)
+	buf.WriteByte('"')
 }
 
 // JSONDateTime returns the text Pydantic's JSON mode gives a datetime: ISO

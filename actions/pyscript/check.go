@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -32,18 +31,21 @@ func (a *Action) CheckStep(t *template.Template, s *template.Step, report func(t
 	script := scriptNode.Value.(string)
 	at := func(off int) template.Pos { return t.Position(scriptNode, off) }
 
-	in, err := FindInterpreter(a.cfg.Interpreter)
+	in, err := a.interpreter()
 	if err != nil {
 		report(s.ActionPos, template.Warning, fmt.Sprintf("%v; this step fails when it runs", err))
 	} else if ok := a.compileCheck(in, script, at, report); !ok {
 		return
 	}
 
-	defs := topLevelFunctions(script)
-	fn, problem := pick(defs)
-	if fn == nil {
+	picked, problem := pick(moduleBindings(script))
+	if picked == nil {
 		report(scriptNode.Pos, template.Error, problem)
 		return
+	}
+	fn := picked.Def
+	if fn == nil {
+		return // a class, an import, a decorated function: its parameters are not known
 	}
 	inputsNode, ok := s.Args.Get("inputs")
 	given := map[string]bool{}
@@ -82,28 +84,33 @@ func (a *Action) CheckStep(t *template.Template, s *template.Step, report func(t
 	}
 }
 
-// pick returns the function a step calls: main, else the only public
-// function; or a problem saying why there is none.
-func pick(defs []funcDef) (*funcDef, string) {
-	var public []string
-	var only *funcDef
-	for i := range defs {
-		d := &defs[i]
-		if d.Name == "main" {
-			return d, ""
+// pick returns the binding of the function a step calls, by runner.py's
+// rule (function_to_call): main when the script binds it to something
+// that may be called, else the script's only public function, a function
+// the script makes (def, async def, lambda) under a name not starting
+// with "_"; or a problem saying why there is none.
+func pick(names []binding) (*binding, string) {
+	var public []*binding
+	for i := range names {
+		b := &names[i]
+		if b.Name == "main" && b.Kind != isValue {
+			return b, ""
 		}
-		if !strings.HasPrefix(d.Name, "_") && !slices.Contains(public, d.Name) {
-			public = append(public, d.Name)
-			only = d
+		if b.Kind == isFunction && !strings.HasPrefix(b.Name, "_") {
+			public = append(public, b)
 		}
 	}
 	switch len(public) {
 	case 0:
 		return nil, "the script defines no function to call; define main(...) with the keys of inputs as its parameters"
 	case 1:
-		return only, ""
+		return public[0], ""
 	}
-	return nil, fmt.Sprintf("the script defines several functions (%s) and none is called main; name the one to call main", strings.Join(public, ", "))
+	list := make([]string, len(public))
+	for i, b := range public {
+		list[i] = b.Name
+	}
+	return nil, fmt.Sprintf("the script defines several functions (%s) and none is called main; name the one to call main", strings.Join(list, ", "))
 }
 
 // compileCheck compiles script in the interpreter and reports a syntax

@@ -162,40 +162,151 @@ func TestCheckStepWithoutInterpreter(t *testing.T) {
 	}
 }
 
-func TestTopLevelFunctions(t *testing.T) {
+// TestModuleBindings: the names module code binds, as runner.py finds
+// them in the module's namespace once it has run: in the order they were
+// first bound, with what they end up bound to.
+func TestModuleBindings(t *testing.T) {
 	t.Parallel()
-	src := "import x\n@decorator\ndef a(p, /, q, *args, r=1, **kw): pass\nclass C:\n    def method(self): pass\nasync  def b(): pass\ns = '''\ndef fake(): pass\n'''\nx = (\ndef_not)\nd = r'\\'' ; def_e = 1\ndef f(x=(1, 2), y={'a': [1]}): pass\n"
+	src := "import x, os.path as p\nfrom m import (y,\n  z as w)\n@decorator\ndef a(p, /, q, *args, r=1, **kw): pass\nclass C:\n    def method(self): pass\n    v = lambda: 0\nasync  def b(): pass\ns = '''\ndef fake(): pass\n'''\nx = (\ndef_not)\nd = r'\\'' ; def_e = 1\ndef f(x=(1, 2), y={'a': [1]}): pass\n" +
+		"if True:\n    def g(k): return k; h = 1\nelse:\n    l = lambda u, v={'a': 1}: u\n    n: int = 3\nm1 = m2 = lambda q=1: q\nalias = f\nf = 4\ndel s\ns = None\nn += 1\nx.y = 1\nk, (j, *i) = 1, (2, 3)\nbuilt = len\ncall = make()\nt2 = d['k'] = lambda: 0\ntype TA = int\n"
 	var got []string
-	for _, d := range topLevelFunctions(src) {
-		got = append(got, fmt.Sprintf("%s@%d %s", d.Name, d.Offset, d.signature()))
+	for _, b := range moduleBindings(src) {
+		line := fmt.Sprintf("%s@%d %s", b.Name, b.Offset, []string{"function", "callable", "value"}[b.Kind])
+		if b.Def != nil {
+			line += " " + b.Def.signature()
+		}
+		got = append(got, line)
+	}
+	at := func(s string) int {
+		i := strings.Index(src, s)
+		if i < 0 {
+			t.Fatalf("%q is not in the source", s)
+		}
+		return i
 	}
 	want := []string{
-		fmt.Sprintf("a@%d a(p, q, r=…, **kwargs)", strings.Index(src, "def a")),
-		fmt.Sprintf("b@%d b()", strings.Index(src, "async")),
-		fmt.Sprintf("f@%d f(x=…, y=…)", strings.Index(src, "def f(")),
+		fmt.Sprintf("x@%d callable", at("x = (")),
+		fmt.Sprintf("p@%d callable", at("import x")),
+		fmt.Sprintf("y@%d callable", at("from m")),
+		fmt.Sprintf("w@%d callable", at("from m")),
+		fmt.Sprintf("a@%d callable", at("def a")),
+		fmt.Sprintf("C@%d callable", at("class C")),
+		fmt.Sprintf("b@%d function b()", at("async")),
+		fmt.Sprintf("d@%d value", at("d = r")),
+		fmt.Sprintf("def_e@%d value", at("def_e")),
+		fmt.Sprintf("f@%d value", at("f = 4")),
+		fmt.Sprintf("g@%d function g(k)", at("def g")),
+		fmt.Sprintf("l@%d function l(u, v=…)", at("l = lambda")),
+		fmt.Sprintf("n@%d value", at("n: int")),
+		fmt.Sprintf("m1@%d function m1(q=…)", at("m1 =")),
+		fmt.Sprintf("m2@%d function m2(q=…)", at("m1 =")),
+		fmt.Sprintf("alias@%d function f(x=…, y=…)", at("alias")),
+		fmt.Sprintf("s@%d value", at("s = None")),
+		fmt.Sprintf("k@%d callable", at("k, (j")),
+		fmt.Sprintf("j@%d callable", at("k, (j")),
+		fmt.Sprintf("i@%d callable", at("k, (j")),
+		fmt.Sprintf("built@%d callable", at("built")),
+		fmt.Sprintf("call@%d callable", at("call")),
+		fmt.Sprintf("t2@%d function t2()", at("t2")),
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("functions:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		t.Errorf("bindings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if d := topLevelFunctions(src)[0]; !d.accepts("q") || !d.accepts("anything") {
+	d := moduleBindings("def a(p, /, q, *args, r=1, **kw): pass")[0].Def
+	if !d.accepts("q") || !d.accepts("anything") || d.signature() != "a(p, q, r=…, **kwargs)" {
 		t.Errorf("a's parameters: %+v", d)
 	}
-	if d := topLevelFunctions("def g(p, /, q): pass")[0]; d.accepts("p") || !d.accepts("q") || d.accepts("r") {
+	if d := moduleBindings("def g(p, /, q): pass")[0].Def; d.accepts("p") || !d.accepts("q") || d.accepts("r") {
 		t.Errorf("g's parameters: %+v", d)
+	}
+	// A def decorated by the script's own function stays a function of
+	// the script, its parameters unknown.
+	if got := moduleBindings("def deco(f):\n    return f\n@deco\ndef h(a): pass\n")[1]; got.Name != "h" || got.Kind != isFunction || got.Def != nil {
+		t.Errorf("decorated h: %+v", got)
 	}
 }
 
-func FuzzTopLevelFunctions(f *testing.F) {
+func FuzzModuleBindings(f *testing.F) {
 	f.Add("def main(a, b=1):\n    return a\n")
 	f.Add("async def main(*, x: 'str' = \"(\"):\n    pass\n")
 	f.Add("s = '''\ndef x(): pass\n'''\ndef y(a, /, b, *c, **d): pass")
+	f.Add("if x:\n    f = lambda a, b=(1, 2): a; g = f\nelse:\n\tdel f\n@d\nclass C: pass\nfrom m import (a,\n b as c)\n")
 	f.Fuzz(func(t *testing.T, src string) {
-		for _, d := range topLevelFunctions(src) {
-			if d.Offset < 0 || d.Offset >= len(src) || !strings.HasPrefix(src[d.Offset:], "def") && !strings.HasPrefix(src[d.Offset:], "async") {
-				t.Fatalf("function %q at offset %d of %q", d.Name, d.Offset, src)
+		seen := map[string]bool{}
+		for _, b := range moduleBindings(src) {
+			if b.Offset < 0 || b.Offset >= len(src) || b.Name == "" || seen[b.Name] {
+				t.Fatalf("binding %q at offset %d of %q", b.Name, b.Offset, src)
 			}
-			_ = d.signature()
+			seen[b.Name] = true
+			if b.Def != nil {
+				_ = b.Def.signature()
+			}
 		}
 		_ = offsetOf(src, 3, 4)
 	})
+}
+
+// TestCheckAgreesWithRun: validate picks the function runner.py calls,
+// and reports a script that names none exactly when running it fails.
+func TestCheckAgreesWithRun(t *testing.T) {
+	t.Parallel()
+	interpreter(t)
+	several := func(names string) string {
+		return "the script defines several functions (" + names + ") and none is called main; name the one to call main"
+	}
+	cases := []struct {
+		name    string
+		script  string
+		inputs  string // YAML flow mapping
+		args    map[string]any
+		result  string // JSON, when the run succeeds
+		runErr  string
+		reports []string
+	}{
+		{name: "a lambda is a public function", script: "normalize = lambda s: s.strip()\ndef build(x):\n    return normalize(x)\n",
+			inputs: "{x: a}", args: map[string]any{"x": "a"},
+			runErr: several("normalize, build"), reports: []string{"13:17: " + several("normalize, build")}},
+		{name: "main is a lambda", script: "double = lambda x: x * 2\nmain = double\n",
+			inputs: "{x: 21}", args: map[string]any{"x": 21}, result: "42"},
+		{name: "main is a lambda given a wrong input", script: "double = lambda x: x * 2\nmain = double\n",
+			inputs: "{y: 21}", args: map[string]any{"y": 21},
+			runErr: "TypeError: <lambda>() got an unexpected keyword argument 'y'",
+			reports: []string{
+				`12:18: input "y" is not a parameter of double(x); add it to the function or remove it from inputs`,
+				`14:11: double(x): parameter(s) x have no default and inputs does not set them`,
+			}},
+		{name: "a def in an if block", script: "if True:\n    def helper():\n        pass\ndef build(x):\n    return x\n",
+			inputs: "{x: 1}", args: map[string]any{"x": 1},
+			runErr: several("helper, build"), reports: []string{"13:17: " + several("helper, build")}},
+		{name: "a def from a library's decorator is no function of the script", script: "import functools\n@functools.lru_cache\ndef cached():\n    return 1\ndef build(x):\n    return x + cached()\n",
+			inputs: "{x: 1}", args: map[string]any{"x": 1}, result: "2"},
+		{name: "a main that cannot be called", script: "main = None\ndef build(x):\n    return x\n",
+			inputs: "{x: 5}", args: map[string]any{"x": 5}, result: "5"},
+		{name: "main is a class", script: "class main:\n    def __init__(self, x):\n        self.x = x\n    def __repr__(self):\n        return 'main(%d)' % self.x\ndef other():\n    pass\n",
+			inputs: "{x: 3}", args: map[string]any{"x": 3}, result: `"main(3)"`},
+		{name: "a function deleted", script: "def helper():\n    pass\ndef build(x):\n    return helper() or x\ndel helper\n",
+			inputs: "{x: 4}", args: map[string]any{"x": 4}, runErr: "NameError: name 'helper' is not defined\nTraceback (most recent call last):\n  script line 4, in build: return helper() or x"},
+	}
+	a := New(Config{})
+	defer a.Close()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			steps := "    - ref: s\n      action: core.script.run_python\n      args:\n        inputs: " + c.inputs + "\n        script: |\n" +
+				"          " + strings.ReplaceAll(strings.TrimSuffix(c.script, "\n"), "\n", "\n          ") + "\n"
+			if got := checkTemplate(t, a, steps); strings.Join(got, "\n") != strings.Join(c.reports, "\n") {
+				t.Errorf("reports:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.reports, "\n"))
+			}
+			res, _, err := runStep(t, a, map[string]any{"script": c.script, "inputs": c.args})
+			switch {
+			case c.runErr != "":
+				if err == nil || err.Error() != c.runErr {
+					t.Errorf("run: error %v, want %s", err, c.runErr)
+				}
+			case err != nil:
+				t.Errorf("run: %v", err)
+			case jsonOf(t, res) != c.result:
+				t.Errorf("run: result %s, want %s", jsonOf(t, res), c.result)
+			}
+		})
+	}
 }

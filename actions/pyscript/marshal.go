@@ -50,12 +50,6 @@ const (
 // does.
 const maxMarshalDepth = 2000
 
-// appendMarshal appends v, plain data from the engine, in marshal format.
-func appendMarshal(b []byte, v any) ([]byte, error) {
-	var w marshaler
-	return w.append(b, v)
-}
-
 // marshaler writes values in marshal format.
 type marshaler struct {
 	// tagged is set once a value has been written as a tagged dict.
@@ -116,9 +110,9 @@ func (w *marshaler) append(b []byte, v any) ([]byte, error) {
 	case value.DateTime:
 		return w.tag(b, "datetime", value.ISOFormat(x))
 	case value.Date:
-		return w.tag(b, "date", fmt.Sprintf("%04d-%02d-%02d", x.Year, x.Month, x.Day))
+		return w.tag(b, "date", value.Str(x)) // Python's str(), which fromisoformat reads
 	case value.TimeOfDay:
-		return w.tag(b, "time", fmt.Sprintf("%02d:%02d:%02d.%06d", x.Hour, x.Minute, x.Second, x.Nanosecond/1000))
+		return w.tag(b, "time", value.Str(x))
 	case time.Duration:
 		return w.tag(b, "timedelta", x.Seconds())
 	}

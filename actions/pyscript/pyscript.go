@@ -8,8 +8,10 @@
 // descriptor 3, so nothing the script prints to stdout is taken for its
 // result. Both travel in Python's built-in marshal format rather than
 // JSON: importing json (and re) would nearly double the cost of a small
-// step; the result is converted as json would write it. The script's function (main, else its only public function)
-// gets the step's inputs as keyword arguments; async functions are
+// step; the result is converted as json would write it. The script's
+// function (main, else its only public function: the one function made
+// by def, async def or lambda under a name not starting with _) gets the
+// step's inputs as keyword arguments; async functions are
 // awaited; the return value comes back through JSON (datetimes as ISO
 // text, sets sorted, bytes decoded, other objects as their repr), key
 // order kept.
@@ -84,7 +86,7 @@ const (
 // Config configures the action. The zero value means the defaults.
 type Config struct {
 	// Interpreter is the Python to run; empty means ACTUATE_PYTHON, else
-	// python3 on PATH.
+	// python3 on PATH, as found by the action's first step.
 	Interpreter string
 	// Sandbox is SandboxOn unless set.
 	Sandbox SandboxMode
@@ -101,6 +103,12 @@ type Config struct {
 type Action struct {
 	cfg  Config
 	spec actions.Spec
+	// in is the interpreter, once found: FindInterpreter keeps what it
+	// finds for the life of the process, and this spares every step
+	// reading ACTUATE_PYTHON and taking its lock. A failure is not kept:
+	// Python may be installed, or ACTUATE_PYTHON fixed, while a worker
+	// runs.
+	in atomic.Pointer[Interpreter]
 	// userNS is set once starting without a user namespace has been
 	// refused, so later steps go straight to one.
 	userNS atomic.Bool
@@ -140,10 +148,12 @@ var spec = actions.Spec{
 		actions.Input("script", "str", "Python source defining the function to call."),
 		actions.OptionalInput("inputs", "dict[str, any] | None", nil, "Keyword arguments of the function."),
 		actions.OptionalInput("dependencies", "list[str] | None", nil, "Packages the script imports; they must already be importable by the interpreter."),
-		actions.OptionalInput("timeout_seconds", "int", 300, "Wall-time limit in seconds."),
+		actions.OptionalInput("timeout_seconds", "int", int(DefaultTimeout/time.Second), "Wall-time limit in seconds."),
 		actions.OptionalInput("allow_network", "bool", false, "Let the script reach the network."),
 		actions.OptionalInput("env_vars", "dict[str, str] | None", nil, "The script's environment variables; it sees no other."),
 	},
+	// parseCall applies the defaults above.
+	OwnDefaults: true,
 }
 
 // Spec describes core.script.run_python.
@@ -153,7 +163,7 @@ func (a *Action) Spec() *actions.Spec { return &a.spec }
 type call struct {
 	script  string
 	inputs  *value.Map
-	deps    []string
+	deps    []any // strings, as the spec's list[str] checked them
 	timeout time.Duration
 	network bool
 	env     []string
@@ -166,11 +176,7 @@ func parseCall(args *value.Map) (*call, error) {
 		c.inputs, _ = v.(*value.Map)
 	}
 	if v, _ := args.Get("dependencies"); v != nil {
-		list, _ := v.([]any)
-		for _, d := range list {
-			s, _ := d.(string)
-			c.deps = append(c.deps, s)
-		}
+		c.deps, _ = v.([]any)
 	}
 	if v, _ := args.Get("timeout_seconds"); v != nil {
 		n, _ := v.(int)
@@ -210,7 +216,7 @@ func (a *Action) Run(ctx context.Context, args *value.Map, env *actions.Env) (an
 		env.Logger.Info("dry run: not running a Python step that sets allow_network", "step", env.Step)
 		return nil, nil
 	}
-	in, err := FindInterpreter(a.cfg.Interpreter)
+	in, err := a.interpreter()
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +225,19 @@ func (a *Action) Run(ctx context.Context, args *value.Map, env *actions.Env) (an
 		return nil, err
 	}
 	return r.value(c, env, a.cfg.CPULimit)
+}
+
+// interpreter returns the interpreter of the action's steps.
+func (a *Action) interpreter() (*Interpreter, error) {
+	if in := a.in.Load(); in != nil {
+		return in, nil
+	}
+	in, err := FindInterpreter(a.cfg.Interpreter)
+	if err != nil {
+		return nil, err
+	}
+	a.in.Store(in)
+	return in, nil
 }
 
 // request is the call the runner reads on stdin, in marshal format: a
@@ -230,10 +249,6 @@ func (a *Action) request(c *call) ([]byte, error) {
 	if c.inputs != nil {
 		inputs = c.inputs
 	}
-	deps := make([]any, len(c.deps))
-	for i, d := range c.deps {
-		deps[i] = d
-	}
 	var limits any
 	if !limitsFromOutside {
 		limits = value.MapOf("cpu_seconds", int((a.cfg.CPULimit+time.Second-1)/time.Second), "memory_bytes", int(a.cfg.MemoryLimit))
@@ -244,7 +259,7 @@ func (a *Action) request(c *call) ([]byte, error) {
 	for _, e := range [...]struct {
 		key string
 		v   any
-	}{{"script", c.script}, {"inputs", inputs}, {"dependencies", deps}, {"limits", limits}} {
+	}{{"script", c.script}, {"inputs", inputs}, {"dependencies", c.deps}, {"limits", limits}} {
 		b, _ = w.append(b, e.key)
 		if b, err = w.append(b, e.v); err != nil {
 			return nil, err
@@ -300,10 +315,12 @@ type outcome struct {
 }
 
 // exec starts the interpreter for c and waits for it, within c's timeout.
+// When the script is stopped, at its timeout or because ctx ends, what it
+// printed is logged to env.
 func (a *Action) exec(ctx context.Context, in *Interpreter, c *call, env *actions.Env) (*outcome, error) {
 	sandboxed := a.cfg.Sandbox == SandboxOn
 	if sandboxed && !sandboxSupported {
-		return nil, errors.New("cannot isolate the script: this system has no namespaces to cut it off the network; run with --python-sandbox=off to run Python steps without that isolation")
+		return nil, errors.New("cannot isolate the script: this system has no namespaces to cut it off the network; set Config.Sandbox to SandboxOff (--python-sandbox=off on the command line) to run Python steps without that isolation")
 	}
 	req, err := a.request(c)
 	if err != nil {
@@ -338,11 +355,12 @@ func (a *Action) exec(ctx context.Context, in *Interpreter, c *call, env *action
 			if errors.As(err, &pe) {
 				cause = pe.Err
 			}
-			return nil, fmt.Errorf("cannot isolate the script: the kernel refused to create %s (%v); let actuate create them (run it as root, or allow unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1), or run with --python-sandbox=off to run Python steps without that isolation", what, cause)
+			return nil, fmt.Errorf("cannot isolate the script: the kernel refused to create %s (%v); let actuate create them (run it as root, or allow unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1), or set Config.Sandbox to SandboxOff (--python-sandbox=off on the command line) to run Python steps without that isolation", what, cause)
 		}
 		return nil, fmt.Errorf("starting %s: %v", in.Path, err)
 	}
 	if ctx.Err() != nil {
+		o.log(env) // how far it got
 		if context.Cause(ctx) == error(timeout) {
 			return nil, timeout
 		}
@@ -421,7 +439,8 @@ func (a *Action) start(ctx context.Context, in *Interpreter, c *call, dir string
 }
 
 // limitedBuffer keeps the first limit bytes written to it and counts the
-// rest. It has no ReadFrom, so io.Copy goes through Write.
+// rest. It has no ReadFrom, so io.Copy goes through Write. Read it with
+// Text.
 type limitedBuffer struct {
 	buf     bytes.Buffer
 	limit   int
@@ -440,11 +459,19 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 	return b.buf.Write(p)
 }
 
-// Bytes returns what was kept.
-func (b *limitedBuffer) Bytes() []byte { return b.buf.Bytes() }
-
-// String returns what was kept.
-func (b *limitedBuffer) String() string { return b.buf.String() }
+// Text returns what was kept, and how many bytes it leaves out. When
+// bytes were dropped, it ends at the last whole line kept: a line cut at
+// the limit could end in the first bytes of a secret, which the engine
+// masks only where the whole value shows, or in part of a UTF-8
+// character.
+func (b *limitedBuffer) Text() (text []byte, omitted int) {
+	kept := b.buf.Bytes()
+	if b.dropped == 0 {
+		return kept, 0
+	}
+	whole := bytes.LastIndexByte(kept, '\n') + 1
+	return kept[:whole], len(kept) - whole + b.dropped
+}
 
 // reply is the runner's reply.
 type reply struct {
@@ -513,9 +540,6 @@ func parseReply(data []byte) (*reply, error) {
 	} else {
 		se.stdlib = true // not a missing module: no hint
 	}
-	if off, ok := em.Get("offset"); ok {
-		se.Column, _ = off.(int)
-	}
 	frames, _ := em.Get("frames")
 	list, _ := frames.([]any)
 	for _, f := range list {
@@ -540,12 +564,13 @@ func str(m *value.Map, key string) string {
 
 // died explains a process that left no reply.
 func (o *outcome) died(cpuLimit time.Duration) error {
-	tail := lastLine(o.stderr.Bytes())
+	stderr, _ := o.stderr.Text()
+	tail := lastLine(stderr)
 	if st := o.state; st != nil {
 		if sig, ok := signalOf(st); ok {
 			cpu := st.UserTime() + st.SystemTime()
 			if sig == cpuSignal || (sig == os.Kill && cpu >= cpuLimit-time.Second/2) {
-				return fmt.Errorf("the script used more than %s of CPU time, its limit, and was killed; raise the limit with --python-cpu", cpuLimit)
+				return fmt.Errorf("the script used more than %s of CPU time, its limit, and was killed; raise Config.CPULimit, or --python-cpu on the command line", cpuLimit)
 			}
 			return fmt.Errorf("the script's interpreter was killed by signal %s%s", sig, suffix(tail))
 		}
@@ -580,12 +605,16 @@ func (o *outcome) log(env *actions.Env) {
 		name string
 		buf  *limitedBuffer
 	}{{"stdout", o.stdout}, {"stderr", o.stderr}} {
-		if len(bytes.TrimSpace(stream.buf.Bytes())) == 0 {
+		kept, omitted := stream.buf.Text()
+		if len(bytes.TrimSpace(kept)) == 0 && omitted == 0 {
 			continue
 		}
-		text := strings.TrimRight(stream.buf.String(), "\n")
-		if stream.buf.dropped > 0 {
-			text += fmt.Sprintf("\n[%d more bytes not shown]", stream.buf.dropped)
+		text := strings.TrimRight(string(kept), "\n")
+		if omitted > 0 {
+			if text != "" {
+				text += "\n"
+			}
+			text += fmt.Sprintf("[%d more bytes not shown]", omitted)
 		}
 		env.Logger.Info("python "+stream.name, "step", env.Step, "text", text)
 	}
@@ -609,9 +638,6 @@ type Frame struct {
 type ScriptError struct {
 	Type    string
 	Message string
-	// Column is the column of a syntax error in its line, from 1; 0
-	// otherwise.
-	Column int
 	// Frames are the script's lines in the traceback, most recent call
 	// last.
 	Frames []Frame
@@ -631,7 +657,7 @@ func (e *ScriptError) Error() string {
 	}
 	switch {
 	case e.Type == "MemoryError":
-		b.WriteString(" (the script went past its memory limit; raise it with --python-memory)")
+		b.WriteString(" (the script went past its memory limit; raise Config.MemoryLimit, or --python-memory on the command line)")
 	case e.Type == "ModuleNotFoundError" && !e.stdlib:
 		b.WriteString(" (only the standard library can be imported unless the step lists the package in dependencies)")
 	}
@@ -654,23 +680,19 @@ func (e *ScriptError) Error() string {
 
 // locate fills in the template place and text of each frame.
 func (e *ScriptError) locate(script string, env *actions.Env) {
-	lines := strings.Split(script, "\n")
-	starts := make([]int, len(lines))
-	off := 0
-	for i, l := range lines {
-		starts[i] = off
-		off += len(l) + 1
-	}
+	lines := strings.Count(script, "\n") + 1
 	for i := range e.Frames {
 		f := &e.Frames[i]
-		if f.Line < 1 || f.Line > len(lines) {
+		if f.Line < 1 || f.Line > lines {
 			continue
 		}
-		f.Text = strings.TrimSpace(lines[f.Line-1])
+		start := offsetOf(script, f.Line, 1)
+		text, _, _ := strings.Cut(script[start:], "\n")
+		f.Text = strings.TrimSpace(text)
 		if env == nil || env.Source == nil {
 			continue
 		}
-		if file, pos, ok := env.Source("script", starts[f.Line-1]); ok {
+		if file, pos, ok := env.Source("script", start); ok {
 			f.Where = fmt.Sprintf("%s:%d", file, pos.Line)
 		}
 	}

@@ -14,7 +14,7 @@
 #
 #   {"result": <plain data>}
 #   {"error": {"type": "ValueError", "message": "...",
-#              "frames": [[line, "function"], ...], "offset": N}}
+#              "frames": [[line, "function"], ...]}}
 #   {"problem": "text"}            (the call itself is wrong)
 #
 # Script lines in "frames" are 1-based lines of the script text; actuate
@@ -69,7 +69,8 @@ def plain(o, active):
     if t.__module__ == "datetime":
         if hasattr(o, "total_seconds"):
             return {TYPE_TAG: "timedelta", "value": o.total_seconds()}
-        return o.isoformat()
+        if hasattr(o, "isoformat"):
+            return o.isoformat()
     return repr(o)
 
 
@@ -199,6 +200,9 @@ def function_to_call(ns):
 
 
 def run():
+    # Each line the script prints reaches actuate at once, so that a step
+    # killed at its timeout or limits still logs how far it got.
+    sys.stdout.reconfigure(line_buffering=True)
     call = marshal.loads(sys.stdin.buffer.read())
     if call.get("limits"):
         set_limits(call["limits"])
@@ -211,7 +215,7 @@ def run():
     try:
         code = compile(call["script"], SCRIPT, "exec")
     except SyntaxError as e:
-        reply({"error": {"type": type(e).__name__, "message": e.msg, "frames": [[e.lineno or 0, "<module>"]], "offset": e.offset or 0}})
+        reply({"error": {"type": type(e).__name__, "message": e.msg, "frames": [[e.lineno or 0, "<module>"]]}})
         return
     ns = {"__name__": "__script__", "__builtins__": __builtins__}
     try:

@@ -2,9 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
+	"time"
+
+	sdktemporal "go.temporal.io/sdk/temporal"
 
 	"github.com/actuatehq/actuate/engine"
 	"github.com/actuatehq/actuate/engine/temporal"
@@ -44,9 +49,13 @@ file). See "actuate codec-server" to read the payloads in the Temporal UI.
 
 --temporal defaults to $TEMPORAL_ADDRESS, else 127.0.0.1:7233; --namespace
 to $TEMPORAL_NAMESPACE, else "default". --concurrency bounds the steps run
-at once (default: the SDK's, 1000). One line per step goes to standard
-error unless --quiet. SIGINT or SIGTERM stops the worker; its steps in
-flight are handed to other workers.
+at once (default: the SDK's, 1000). Unless --quiet, each finished step
+gets a line on standard error. Each failed step, including one that
+fails before it runs (a secret missing from the worker's store, a step
+not run again after its worker was lost, variables that do not read),
+gets a "FAIL run ID: why" line, even with --quiet. SIGINT or
+SIGTERM stops the worker; its steps in flight are handed to other
+workers.
 
 ` + pythonHelp + ` They are the worker's settings, for every run it takes.
 `,
@@ -102,10 +111,9 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	}
 	logger := slog.New(&humanHandler{w: e.stderr, level: slog.LevelWarn})
 	acts.Logger = logger
-	if !quiet {
-		acts.Events = workerProgress(e)
-	}
-	client, _, err := dialTemporal(ctx, e, tf, slog.New(quietSteps{logger.Handler()}))
+	wl := &workerLog{w: e.stderr, quiet: quiet}
+	acts.Events = wl.event
+	client, _, err := dialTemporal(ctx, e, tf, slog.New(sdkHandler{logger.Handler(), wl}))
 	if err != nil {
 		e.errorf("worker: %v", err)
 		return exitUsage
@@ -124,40 +132,116 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// workerProgress prints one line per finished step, secrets masked.
-func workerProgress(e *env) func(engine.Event) {
-	return func(ev engine.Event) {
-		switch ev.Kind {
-		case engine.StepSucceeded, engine.StepFailed:
-			mark := "ok  "
-			if ev.Kind == engine.StepFailed {
-				mark = "FAIL"
+// workerLog writes what a worker says of its runs on its standard error:
+// a line per finished step (unless quiet), and a line per failed activity
+// saying why, which covers the failures before a step ran too (a secret
+// missing from the worker's store, arguments that do not evaluate). Every
+// text it writes is masked by the engine: events are masked, and so are
+// the errors of the activities.
+type workerLog struct {
+	w     io.Writer
+	quiet bool
+}
+
+// event is the worker's [engine.Options.Events]: a line per finished step.
+// Why a step failed is said by its activity's line.
+func (l *workerLog) event(ev engine.Event) {
+	switch ev.Kind {
+	case engine.StepSucceeded, engine.StepFailed:
+	default:
+		return
+	}
+	if l.quiet {
+		return
+	}
+	mark := "ok  "
+	if ev.Kind == engine.StepFailed {
+		mark = "FAIL"
+	}
+	line := fmt.Sprintf("%s %s %s (%s) %s", mark, ev.Action, ev.Step, ev.StepAction, ev.Duration.Round(time.Millisecond))
+	if ev.StatusCode != 0 {
+		line += fmt.Sprintf(" HTTP %d", ev.StatusCode)
+	}
+	l.writeLine(line)
+}
+
+// activityFailed reports the failure of an activity of the run id, even
+// when quiet.
+func (l *workerLog) activityFailed(id string, err error) {
+	var app *sdktemporal.ApplicationError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &app):
+		msg = app.Message()
+	case errors.Is(err, context.Canceled) || sdktemporal.IsCanceledError(err):
+		// The run was cancelled, or the worker is stopping: no failure.
+		return
+	}
+	line := "FAIL run " + id + ": " + msg
+	if id == "" {
+		line = "FAIL run: " + msg
+	}
+	l.writeLine(line)
+}
+
+// writeLine writes line in one write, its lines after the first (a
+// multi-line error's) indented.
+func (l *workerLog) writeLine(line string) {
+	var b strings.Builder
+	for i, s := range strings.Split(line, "\n") {
+		if i > 0 {
+			b.WriteByte('\n')
+			if s != "" {
+				b.WriteString("  ")
 			}
-			line := fmt.Sprintf("%s %s %s (%s) %s", mark, ev.Action, ev.Step, ev.StepAction, ev.Duration.Round(1e6))
-			if ev.StatusCode != 0 {
-				line += fmt.Sprintf(" HTTP %d", ev.StatusCode)
-			}
-			fmt.Fprintln(e.stderr, line)
 		}
+		b.WriteString(s)
 	}
+	b.WriteByte('\n')
+	_, _ = io.WriteString(l.w, b.String())
 }
 
-// quietSteps drops the SDK's record of each failed activity: the worker
-// prints the step's failure itself (a FAIL line), and the SDK's repeats
-// it with Temporal's ids.
-type quietSteps struct{ slog.Handler }
+// sdkActivityError starts the message of the record the Temporal SDK logs
+// when an activity returns an error: "Activity error." (go.temporal.io/sdk
+// internal/internal_task_handlers.go, with the attributes WorkflowID and
+// Error), which TestWorkerFailureLines sees the SDK log.
+const sdkActivityError = "Activity error"
 
-func (q quietSteps) Handle(ctx context.Context, r slog.Record) error {
-	if strings.HasPrefix(r.Message, "Activity error") {
-		return nil
+// sdkHandler handles the SDK's log records: an activity's failure becomes
+// the worker's line for it rather than the SDK's record (with Temporal's
+// ids); other records pass.
+type sdkHandler struct {
+	slog.Handler
+	log *workerLog
+}
+
+func (h sdkHandler) Handle(ctx context.Context, r slog.Record) error {
+	if !strings.HasPrefix(r.Message, sdkActivityError) {
+		return h.Handler.Handle(ctx, r)
 	}
-	return q.Handler.Handle(ctx, r)
+	var id string
+	var err error
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "WorkflowID":
+			id = a.Value.String()
+		case "Error":
+			err, _ = a.Value.Any().(error)
+		}
+		return true
+	})
+	if err == nil {
+		// Not the record it was: better the SDK's than nothing.
+		return h.Handler.Handle(ctx, r)
+	}
+	h.log.activityFailed(id, err)
+	return nil
 }
 
-func (q quietSteps) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return quietSteps{q.Handler.WithAttrs(attrs)}
+func (h sdkHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return sdkHandler{h.Handler.WithAttrs(attrs), h.log}
 }
 
-func (q quietSteps) WithGroup(name string) slog.Handler {
-	return quietSteps{q.Handler.WithGroup(name)}
+func (h sdkHandler) WithGroup(name string) slog.Handler {
+	return sdkHandler{h.Handler.WithGroup(name), h.log}
 }

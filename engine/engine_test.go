@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -485,5 +486,65 @@ func TestDryRunTakesStoredTokens(t *testing.T) {
 		if res.Value != "stored-acme-client_credentials" {
 			t.Errorf("%T: result %v", source, res.Value)
 		}
+	}
+}
+
+// TestActionEnvFollowsTheStep checks that each action call's Env names its
+// own step and places its own arguments, step after step and in a nested
+// template, although a run refills one Env for every call.
+func TestActionEnvFollowsTheStep(t *testing.T) {
+	t.Parallel()
+	reg := loadTemplates(t, map[string]string{
+		"outer.yml": `definition:
+  title: Outer
+  display_group: Test
+  namespace: tools.t
+  name: outer
+  expects: {}
+  steps:
+    - ref: first
+      action: test.where
+      args:
+        text: "abcdef"
+    - ref: nested
+      action: tools.t.inner
+    - ref: last
+      action: test.where
+      args:
+        text: ${{ "computed" }}
+  returns: ${{ [steps.first.result, steps.nested.result, steps.last.result] }}
+`,
+		"inner.yml": `definition:
+  title: Inner
+  display_group: Test
+  namespace: tools.t
+  name: inner
+  expects: {}
+  steps:
+    - ref: deep
+      action: test.where
+      args:
+        text:   "xyz"
+  returns: ${{ steps.deep.result }}
+`,
+	})
+	acts := testActions()
+	acts.MustRegister(&actions.Func{
+		ActionSpec: actions.Spec{Name: "test.where", Inputs: []*template.Input{actions.Input("text", "str", "")}},
+		Fn: func(_ context.Context, _ *value.Map, env *actions.Env) (any, error) {
+			file, pos, ok := env.Source("text", 2)
+			if !ok {
+				return env.Step + " -", nil
+			}
+			return fmt.Sprintf("%s %s:%d:%d", env.Step, filepath.Base(file), pos.Line, pos.Column), nil
+		},
+	})
+	tpl, _ := reg.Lookup("tools.t.outer")
+	res, err := RunTemplate(t.Context(), tpl, nil, Options{Templates: reg, Actions: acts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := jsonOf(t, res.Value), `["first outer.yml:11:18","deep inner.yml:11:20","last -"]`; got != want {
+		t.Errorf("got %s, want %s", got, want)
 	}
 }

@@ -3,10 +3,10 @@
 // sent.
 package linediff
 
-// MaxTable bounds the table of the longest common subsequence; beyond it
+// maxTable bounds the table of the longest common subsequence; beyond it
 // the middle of the texts (after their common head and tail) is reported
 // as removed and added whole.
-const MaxTable = 4 << 20
+const maxTable = 4 << 20
 
 // Op is one line of an edit script.
 type Op struct {
@@ -43,7 +43,7 @@ func Ops(a, b []string) []Op {
 		emit(' ', l)
 	}
 	ma, mb := a[head:len(a)-tail], b[head:len(b)-tail]
-	if len(ma)*len(mb) > MaxTable {
+	if len(ma)*len(mb) > maxTable {
 		for _, l := range ma {
 			emit('-', l)
 		}

@@ -28,11 +28,11 @@ func TestOps(t *testing.T) {
 }
 
 // TestOpsPastTheTable checks that texts whose differing middles would need
-// a table larger than MaxTable come out as the middle removed, then added,
+// a table larger than maxTable come out as the middle removed, then added,
 // with the common head and tail kept.
 func TestOpsPastTheTable(t *testing.T) {
 	t.Parallel()
-	n := 2100 // 2100² > MaxTable
+	n := 2100 // 2100² > maxTable
 	a, b := []string{"head"}, []string{"head"}
 	for i := range n {
 		a = append(a, fmt.Sprint("a", i))

@@ -228,7 +228,49 @@ func (t *Type) coerceDict(v any, path string) (any, *CoercionError) {
 // durations become text, infinite floats None). Such a value is returned as
 // it is, without a copy.
 func (t *Type) unchanged(v any) bool {
-	return !t.rewrites() && t.exact(v)
+	return !t.rewrites() && t.exact(v) && !(t.has(KindInt) && holdsInt64(v))
+}
+
+// has reports whether t or a type inside it is of kind k.
+func (t *Type) has(k Kind) bool {
+	switch {
+	case t.Kind == k:
+		return true
+	case t.Kind == KindList:
+		return t.Elem.has(k)
+	case t.Kind == KindDict:
+		return t.Key.has(k) || t.Val.has(k)
+	}
+	for _, m := range t.Members {
+		if m.has(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsInt64 reports whether v, or a value inside it, is an int64, which
+// exact accepts for an int and coercion turns into one.
+func holdsInt64(v any) bool {
+	switch x := v.(type) {
+	case int64:
+		return true
+	case []any:
+		for _, it := range x {
+			if holdsInt64(it) {
+				return true
+			}
+		}
+	case *value.Map:
+		if x != nil {
+			for _, it := range x.Values() {
+				if holdsInt64(it) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (t *Type) rewrites() bool {

@@ -254,6 +254,7 @@ func TestValidateInputs(t *testing.T) {
 		value.MapOf("count", 5, "name", "x", "tags", []any{"a"}),
 		value.MapOf("name", "x", "count", "5", "tags", []any{"a"}),
 		value.MapOf("name", "x", "count", 5),
+		value.MapOf("name", "x", "count", int64(5), "tags", []any{"a"}), // an int64 becomes an int
 	} {
 		got, err := plain.ValidateInputs(given)
 		if err != nil || got == given {

@@ -107,11 +107,15 @@ func (a *Activities) Step(ctx context.Context, in StepInput) (*StepOutput, error
 		}
 		return &notRetriedError{call: c, attempt: int(attempt)}
 	}
-	timeout := in.Run.stepTimeout()
-	if req.Template != nil && !whole && in.Index < len(req.Template.Steps) {
-		timeout = max(timeout, ownTimeout(req.Template.Steps[in.Index]))
+	// The step's limit is the one the workflow decided (see stepLimit):
+	// it scheduled this activity with that plus stepGrace as its
+	// start-to-close timeout. A template the worker holds runs as one
+	// step, whose limit is the run's step timeout.
+	timeout := info.StartToCloseTimeout - stepGrace
+	if timeout <= 0 { // scheduled by something other than Workflow
+		timeout = in.Run.stepTimeout()
 	}
-	sctx, cancel := context.WithTimeoutCause(ctx, timeout, &stepTimeoutError{timeout})
+	sctx, cancel := context.WithTimeoutCause(ctx, timeout, &stepTimeoutError{d: timeout, run: in.Run.stepTimeout()})
 	defer cancel()
 	opts := engine.Options{
 		Templates: reg,
@@ -278,10 +282,16 @@ func (e *notRetriedError) Error() string {
 	return fmt.Sprintf("its worker was lost during attempt %d, which may have had its effect, and %s is not run again: it is not idempotent; set retries: N on the step to allow it", e.attempt-1, what)
 }
 
-// stepTimeoutError is the cause of a step's deadline.
-type stepTimeoutError struct{ d time.Duration }
+// stepTimeoutError is the cause of a step's deadline: d, the step's
+// limit; run, the run's step timeout.
+type stepTimeoutError struct{ d, run time.Duration }
 
 func (e *stepTimeoutError) Error() string {
+	if e.d > e.run {
+		// Only a Python step's timeout_seconds makes a step's limit
+		// longer than the run's (see ownTimeout).
+		return fmt.Sprintf("the step timed out after %s (its timeout_seconds, plus %s)", e.d, ownGrace)
+	}
 	return fmt.Sprintf("the step timed out after %s (the run's step timeout)", e.d)
 }
 

@@ -3,6 +3,7 @@ package temporal
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 // The parsed templates of a run are kept for its next steps, and the cache
@@ -29,6 +30,22 @@ func TestActivitiesRegistryCache(t *testing.T) {
 		}
 		if n := len(a.cache); n > maxCachedRegistries {
 			t.Fatalf("%d registries cached after %d sets of sources, want at most %d", n, i+1, maxCachedRegistries)
+		}
+	}
+}
+
+// A step's deadline names the limit it came from.
+func TestStepTimeoutError(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  stepTimeoutError
+		want string
+	}{
+		{stepTimeoutError{d: time.Minute, run: time.Minute}, "the step timed out after 1m0s (the run's step timeout)"},
+		{stepTimeoutError{d: 65 * time.Second, run: time.Minute}, "the step timed out after 1m5s (its timeout_seconds, plus 5s)"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("got  %s\nwant %s", got, tc.want)
 		}
 	}
 }

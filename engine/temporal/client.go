@@ -10,6 +10,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -353,13 +354,16 @@ func (tr *stepTracker) apply(ev *historypb.HistoryEvent) (int, error) {
 		}
 		tr.outlined, _ = outline(*tr.in)
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-		var sin StepInput
-		if err := dc.FromPayloads(ev.GetActivityTaskScheduledEventAttributes().GetInput(), &sin); err != nil {
-			return -1, fmt.Errorf("run %s: reading a step's input: %w", tr.id, err)
-		}
-		s := history.Step{RunID: tr.id, Position: sin.Index + 1, Status: history.Running, StartedAt: at}
-		if sin.Index < len(tr.outlined) && tr.in != nil {
-			s.Ref, s.Action, s.Template = tr.outlined[sin.Index].Ref, tr.outlined[sin.Index].Action, tr.in.Action
+		// The workflow schedules one activity per step of its outline,
+		// in order, each once (a retry is another attempt of the same
+		// scheduled activity, with no event of its own; a template the
+		// worker holds is one step of the outline): the nth activity
+		// scheduled is step n, and its input, which holds every
+		// template and earlier result, need not be decrypted.
+		idx := len(tr.steps)
+		s := history.Step{RunID: tr.id, Position: idx + 1, Status: history.Running, StartedAt: at}
+		if idx < len(tr.outlined) && tr.in != nil {
+			s.Ref, s.Action, s.Template = tr.outlined[idx].Ref, tr.outlined[idx].Action, tr.in.Action
 		}
 		tr.bySchedule[ev.GetEventId()] = len(tr.steps)
 		tr.steps = append(tr.steps, s)
@@ -384,20 +388,14 @@ func (tr *stepTracker) apply(ev *historypb.HistoryEvent) (int, error) {
 			return -1, nil
 		}
 		s := &tr.steps[i]
-		s.Status, s.EndedAt = history.Failed, at
-		if err := tr.fc.FailureToError(a.GetFailure()); err != nil {
-			s.Error = err.Error()
-			var app *temporal.ApplicationError
-			if errors.As(err, &app) {
-				s.Error = app.Message()
-			}
-		}
+		s.Status, s.EndedAt, s.Error = history.Failed, at, tr.failure(i, a.GetFailure())
 		return i, nil
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
-		i := step(ev.GetActivityTaskTimedOutEventAttributes().GetScheduledEventId())
+		a := ev.GetActivityTaskTimedOutEventAttributes()
+		i := step(a.GetScheduledEventId())
 		if i >= 0 {
 			s := &tr.steps[i]
-			s.Status, s.EndedAt, s.Error = history.Failed, at, "timed out"
+			s.Status, s.EndedAt, s.Error = history.Failed, at, tr.failure(i, a.GetFailure())
 		}
 		return i, nil
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
@@ -409,6 +407,21 @@ func (tr *stepTracker) apply(ev *historypb.HistoryEvent) (int, error) {
 		return i, nil
 	}
 	return -1, nil
+}
+
+// failure returns the message of step i's activity that failed or timed
+// out with f: the run's own words for it (see stepFailure).
+func (tr *stepTracker) failure(i int, f *failurepb.Failure) string {
+	runTimeout := DefaultStepTimeout
+	if tr.in != nil {
+		runTimeout = tr.in.stepTimeout()
+	}
+	err := stepFailure(tr.outlined, i, stepLimit(runTimeout, tr.outlined, i), tr.fc.FailureToError(f))
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return app.Message()
+	}
+	return err.Error()
 }
 
 // httpStatus returns the status_code of an HTTP step's result, or 0.

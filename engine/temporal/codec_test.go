@@ -2,10 +2,13 @@ package temporal
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
 	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/proto"
 )
 
 func TestCodecRoundTrip(t *testing.T) {
@@ -63,5 +66,39 @@ func TestCodecDecodeErrors(t *testing.T) {
 	}
 	if _, err := NewCodec([]byte("short")); err == nil || err.Error() != "payload codec: the key must be 32 bytes, not 5" {
 		t.Errorf("short key: %v", err)
+	}
+}
+
+// The codec's failure converter moves a failure's message, and its
+// cause's, into encrypted attributes: the failure Temporal stores holds
+// no plaintext of them, and the codec reads them back.
+func TestCodecEncryptsFailures(t *testing.T) {
+	t.Parallel()
+	c := testCodec(t)
+	fc := c.FailureConverter()
+	err := temporal.NewNonRetryableApplicationError("step failed: plain words", ErrStep, errors.New("the cause's own words"))
+	f := fc.ErrorToFailure(err)
+	for g := f; g != nil; g = g.GetCause() {
+		if g.GetMessage() != "Encoded failure" || g.GetStackTrace() != "" {
+			t.Errorf("a failure keeps its message %q, stack trace %q", g.GetMessage(), g.GetStackTrace())
+		}
+		p := g.GetEncodedAttributes()
+		if string(p.GetMetadata()["encoding"]) != "binary/encrypted" || string(p.GetMetadata()["encryption-key-id"]) != c.KeyID() {
+			t.Errorf("encoded attributes' metadata = %q, want encrypted", p.GetMetadata())
+		}
+	}
+	b, merr := proto.Marshal(f)
+	if merr != nil {
+		t.Fatal(merr)
+	}
+	for _, plain := range []string{"plain words", "own words"} {
+		if bytes.Contains(b, []byte(plain)) {
+			t.Errorf("the failure holds %q in plaintext", plain)
+		}
+	}
+	back := fc.FailureToError(f)
+	var app *temporal.ApplicationError
+	if !errors.As(back, &app) || app.Message() != "step failed: plain words" || app.Type() != ErrStep || errors.Unwrap(back) == nil || errors.Unwrap(back).Error() != "the cause's own words" {
+		t.Errorf("read back: %v (%T), cause %v", back, back, errors.Unwrap(back))
 	}
 }

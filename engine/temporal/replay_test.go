@@ -10,11 +10,14 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -186,4 +189,83 @@ func TestStepTrackerReadsHistories(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A step that failed or timed out reads in the run's own words (those of
+// stepFailure, with the step's limit), and a scheduled step's input is not
+// decrypted: its place in the history makes its position.
+func TestStepTrackerFailures(t *testing.T) {
+	t.Parallel()
+	reg := testTemplates(t)
+	codec := testCodec(t)
+	fc := codec.FailureConverter()
+	// An input the tracker cannot decode: it must not try.
+	opaque := &commonpb.Payloads{Payloads: []*commonpb.Payload{{Data: []byte("not a step input")}}}
+	for _, tc := range []struct {
+		name, action string
+		steps        int // steps scheduled; the last one ends with end
+		end          func(scheduled int64) *historypb.HistoryEvent
+		want         string
+	}{
+		{name: "start-to-close", action: "tools.tickets.slow_python", steps: 1,
+			end: func(id int64) *historypb.HistoryEvent {
+				return timedOut(id, fc.ErrorToFailure(temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_START_TO_CLOSE, nil)))
+			},
+			want: `1 nap core.script.run_python failed "step \"nap\" (core.script.run_python) timed out after 6s"`},
+		{name: "heartbeat", action: "tools.tickets.slow_python", steps: 1,
+			end: func(id int64) *historypb.HistoryEvent {
+				return timedOut(id, fc.ErrorToFailure(temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_HEARTBEAT, nil)))
+			},
+			want: `1 nap core.script.run_python failed "step \"nap\" (core.script.run_python) lost its worker (no heartbeat for 10s) and no attempt was left"`},
+		{name: "out of attempts", action: "tools.tickets.ticket_titles", steps: 2,
+			end: func(id int64) *historypb.HistoryEvent {
+				return failed(id, fc.ErrorToFailure(temporal.NewApplicationError("worker lost (simulated)", "")))
+			},
+			want: `1 one tools.tickets.get_ticket running "" | 2 two tools.tickets.get_ticket failed "step \"two\" (tools.tickets.get_ticket) failed: worker lost (simulated)"`},
+		{name: "the step's own failure", action: "tools.tickets.get_ticket", steps: 1,
+			end: func(id int64) *historypb.HistoryEvent {
+				return failed(id, fc.ErrorToFailure(temporal.NewNonRetryableApplicationError("bad inputs", ErrInput, nil)))
+			},
+			want: `1 fetch core.http_request failed "bad inputs"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in := runInput(t, reg, tc.action, nil)
+			in.StepTimeout = 300 * time.Millisecond
+			input, err := codec.DataConverter().ToPayloads(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			events := []*historypb.HistoryEvent{{EventId: 1, EventType: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+				Attributes: &historypb.HistoryEvent_WorkflowExecutionStartedEventAttributes{WorkflowExecutionStartedEventAttributes: &historypb.WorkflowExecutionStartedEventAttributes{Input: input}}}}
+			for i := range tc.steps {
+				events = append(events, &historypb.HistoryEvent{EventId: int64(10 + i), EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+					Attributes: &historypb.HistoryEvent_ActivityTaskScheduledEventAttributes{ActivityTaskScheduledEventAttributes: &historypb.ActivityTaskScheduledEventAttributes{Input: opaque}}})
+			}
+			events = append(events, tc.end(int64(10+tc.steps-1)))
+			tr := newStepTracker(codec, "run-1")
+			for _, ev := range events {
+				if _, err := tr.apply(ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got []string
+			for _, s := range tr.steps {
+				got = append(got, fmt.Sprintf("%d %s %s %s %q", s.Position, s.Ref, s.Action, s.Status, s.Error))
+			}
+			if g := strings.Join(got, " | "); g != tc.want {
+				t.Errorf("steps:\n%s\nwant\n%s", g, tc.want)
+			}
+		})
+	}
+}
+
+func timedOut(scheduled int64, f *failurepb.Failure) *historypb.HistoryEvent {
+	return &historypb.HistoryEvent{EventId: 99, EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+		Attributes: &historypb.HistoryEvent_ActivityTaskTimedOutEventAttributes{ActivityTaskTimedOutEventAttributes: &historypb.ActivityTaskTimedOutEventAttributes{ScheduledEventId: scheduled, Failure: f}}}
+}
+
+func failed(scheduled int64, f *failurepb.Failure) *historypb.HistoryEvent {
+	return &historypb.HistoryEvent{EventId: 99, EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+		Attributes: &historypb.HistoryEvent_ActivityTaskFailedEventAttributes{ActivityTaskFailedEventAttributes: &historypb.ActivityTaskFailedEventAttributes{ScheduledEventId: scheduled, Failure: f}}}
 }

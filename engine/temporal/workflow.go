@@ -120,10 +120,7 @@ func Workflow(ctx workflow.Context, in RunInput) (json.RawMessage, error) {
 		if i < len(steps) && steps[i].Retries != nil {
 			attempts = int32(max(*steps[i].Retries, 0)) + 1
 		}
-		timeout := runTimeout
-		if i < len(steps) {
-			timeout = max(timeout, steps[i].Timeout)
-		}
+		timeout := stepLimit(runTimeout, steps, i)
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout: timeout + stepGrace,
 			HeartbeatTimeout:    HeartbeatTimeout,
@@ -171,6 +168,18 @@ func ownTimeout(s *template.Step) time.Duration {
 		return time.Duration(secs)*time.Second + ownGrace
 	}
 	return 0
+}
+
+// stepLimit returns the time step i of steps may take, run being the
+// run's step timeout: run, or the step's own limit when longer. The
+// workflow gives the step's activity this plus [stepGrace] as its
+// start-to-close timeout, from which the activity takes its limit back;
+// [stepTracker] words a timed-out step with it, as the workflow does.
+func stepLimit(run time.Duration, steps []outlineStep, i int) time.Duration {
+	if i < len(steps) {
+		return max(run, steps[i].Timeout)
+	}
+	return run
 }
 
 // ownGrace is how much longer than its own limit a step's activity may run.

@@ -423,17 +423,44 @@ func TestWorkflowStepTimeout(t *testing.T) {
 }
 
 // A Python step's own timeout_seconds, longer than the run's step
-// timeout, is the step's limit: its own error says so.
+// timeout, is the step's limit: its activity's start-to-close timeout is
+// that limit plus stepGrace, and the step's own error says so.
 func TestWorkflowPythonStepOwnTimeout(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
 	reg := testTemplates(t)
-	env := newEnv(t, testActivities(api), nil)
-	in := runInput(t, reg, "tools.tickets.slow_python", nil)
-	in.StepTimeout = 300 * time.Millisecond
-	env.ExecuteWorkflow(WorkflowName, in)
-	_, err := result(t, env)
-	wantRunError(t, err, ErrStep, `testdata/templates/slow_python.yml:12:7: step "nap" (core.script.run_python) of tools.tickets.slow_python failed: the script ran longer than timeout_seconds (1s) and was killed; raise timeout_seconds if it needs more time`)
+	// Longer than the run's step timeout plus stepGrace: a limit the
+	// grace alone does not cover.
+	quick := RunInput{Action: "tools.t.quick", Inputs: json.RawMessage(`{}`), Templates: []Source{{File: "quick.yml", Text: "definition:\n  title: T\n  display_group: G\n  namespace: tools.t\n  name: quick\n  expects: {}\n  steps:\n" +
+		"    - {ref: py, action: core.script.run_python, args: {timeout_seconds: 60, script: \"def main(): return 7\"}}\n" +
+		"  returns: ${{ steps.py.result }}\n"}}}
+	for _, tc := range []struct {
+		name  string
+		in    RunInput
+		limit time.Duration // the activity's start-to-close timeout
+		want  string        // result, or the error's type and message
+	}{
+		{name: "killed by its own limit", in: runInput(t, reg, "tools.tickets.slow_python", nil), limit: 36 * time.Second,
+			want: `StepError: testdata/templates/slow_python.yml:12:7: step "nap" (core.script.run_python) of tools.tickets.slow_python failed: the script ran longer than timeout_seconds (1s) and was killed; raise timeout_seconds if it needs more time`},
+		{name: "a limit past the grace", in: quick, limit: 95 * time.Second, want: `7`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := newEnv(t, testActivities(api), nil)
+			var limits []time.Duration
+			env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+				limits = append(limits, info.StartToCloseTimeout)
+			})
+			tc.in.StepTimeout = 300 * time.Millisecond
+			env.ExecuteWorkflow(WorkflowName, tc.in)
+			if got := outcome(t, env); got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+			if want := []time.Duration{tc.limit}; !slices.Equal(limits, want) {
+				t.Errorf("start-to-close timeouts %v, want %v", limits, want)
+			}
+		})
+	}
 }
 
 func TestOwnTimeout(t *testing.T) {

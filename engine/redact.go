@@ -59,8 +59,19 @@ const minSecretLen = 2
 // takes on the wire and in text too: base64 (standard and URL alphabets,
 // with and without padding), URL encoding and JSON string escaping, and
 // HTTP Basic credentials holding it are masked whole. A one-character
-// secret is masked only where it is a whole value.
+// secret is masked only where it is a whole value. The lines of a secret
+// of several lines (a PEM key) are masked one by one too, those of at
+// least minLineLen characters without a space (not "-----BEGIN ...-----"):
+// a text cut short, or printed line by line, may hold some of them.
 func (r *Redactor) AddSecret(s string) {
+	if strings.Contains(s, "\n") {
+		for line := range strings.Lines(s) {
+			line = strings.TrimRight(line, "\r\n")
+			if len(line) >= minLineLen && line != s && !strings.Contains(line, " ") {
+				r.AddSecret(line)
+			}
+		}
+	}
 	if len(s) < minSecretLen {
 		if s != "" {
 			r.mu.Lock()
@@ -88,6 +99,10 @@ func (r *Redactor) AddSecret(s string) {
 	}
 	r.mu.Unlock()
 }
+
+// minLineLen is the shortest line of a secret of several lines masked on
+// its own.
+const minLineLen = 16
 
 // secret is a value to mask and, once computed, its forms.
 type secret struct {

@@ -175,6 +175,20 @@ func TestRedactorNumbersUnformatted(t *testing.T) {
 	}
 }
 
+// TestRedactorSecretLines checks that the lines of a secret of several
+// lines are masked one by one, the short ones and those with spaces (PEM
+// armour) left alone.
+func TestRedactorSecretLines(t *testing.T) {
+	t.Parallel()
+	r := NewRedactor()
+	r.AddSecret("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEF\nAASCBKcwggSjAgEAAoIBAQC7\nshort\n-----END PRIVATE KEY-----\n")
+	in := "key starts -----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEF\nAASCBKcw[cut]\nshort"
+	want := "key starts -----BEGIN PRIVATE KEY-----\n***\nAASCBKcw[cut]\nshort"
+	if got := r.String(in); got != want {
+		t.Errorf("String = %q, want %q", got, want)
+	}
+}
+
 // TestRedactorShortSecret checks that a one-character secret is masked
 // where it is a whole value, as a string or a number, and left in text.
 func TestRedactorShortSecret(t *testing.T) {

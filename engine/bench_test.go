@@ -183,7 +183,9 @@ func BenchmarkStep(b *testing.B) {
 
 // BenchmarkStepInMemory is BenchmarkStep over memConn instead of loopback
 // TCP: with no system call on the path, the difference between engine and
-// raw is the CPU the engine adds to a request, measured with less noise.
+// raw is the CPU the engine adds to a request, measured with less noise
+// (run it with -cpu 1 for the CPU alone). "floor" is BenchmarkStepRatio's
+// floor: the engine's bookkeeping around the raw request.
 func BenchmarkStepInMemory(b *testing.B) {
 	t, opts := loadBenchTemplate(b, benchTemplate), benchOptions()
 	tr := memTransport()
@@ -204,6 +206,16 @@ func BenchmarkStepInMemory(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := engine.RunTemplate(ctx, t, inputs, opts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	ft, fopts := floorTemplate(b, c)
+	fopts.Transport = tr
+	b.Run("floor", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := engine.RunTemplate(ctx, ft, inputs, fopts); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -39,10 +39,11 @@ func readError(err error) string {
 // YAML mapping with a definition; otherwise it is returned even when the
 // diagnostics hold errors (for listings), and must not be run then.
 func Parse(path string, src []byte) (*Template, Diagnostics) {
-	l := &loader{file: path, lines: splitLines(src)}
+	text := string(src)
+	l := &loader{file: path, lines: splitLines(text)}
 	t := l.parse(src)
 	if t != nil {
-		t.lines = l.lines
+		t.source, t.lines = text, l.lines
 		t.id = t.Namespace + "." + t.Name
 	}
 	return t, l.diags
@@ -612,7 +613,7 @@ func (l *loader) returns(y *yaml.Node) *Node {
 	return n
 }
 
-func splitLines(src []byte) []string {
-	s := strings.ReplaceAll(string(src), "\r\n", "\n")
+func splitLines(src string) []string {
+	s := strings.ReplaceAll(src, "\r\n", "\n")
 	return strings.Split(s, "\n")
 }

@@ -373,3 +373,19 @@ func TestSecretNames(t *testing.T) {
 		}
 	}
 }
+
+// A template keeps the text it was parsed from, CRLFs and all, so that a
+// run can carry it to other machines as it was validated.
+func TestSourceIsTheTextParsed(t *testing.T) {
+	src := "definition:\r\n  title: T\r\n  display_group: G\r\n  namespace: tools.t\r\n  name: t\r\n  expects: {}\r\n  steps:\r\n    - {ref: a, action: core.transform.reshape, args: {value: 1}}\r\n  returns: done\r\n"
+	tpl, ds := Parse("t.yml", []byte(src))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	if tpl.Source() != src {
+		t.Errorf("Source() = %q, want the text parsed", tpl.Source())
+	}
+	if got := tpl.SourceLine(2); got != "  title: T" {
+		t.Errorf("SourceLine(2) = %q", got)
+	}
+}

@@ -55,8 +55,9 @@ type Template struct {
 	NamePos Pos
 
 	inputIndex map[string]*Input
-	lines      []string
-	id         string // ID(), computed once loaded
+	source     string
+	lines      []string // of source, which they share unless it has CRLFs
+	id         string   // ID(), computed once loaded
 }
 
 // ID returns the action name, `namespace.name`.
@@ -92,6 +93,10 @@ func (t *Template) Step(ref string) (*Step, bool) {
 	}
 	return nil, false
 }
+
+// Source returns the text the template was parsed from, as it was then:
+// the file may have changed since.
+func (t *Template) Source() string { return t.source }
 
 // SourceLine returns line n (1-based) of the template file, or "".
 func (t *Template) SourceLine(n int) string {

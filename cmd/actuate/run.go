@@ -100,9 +100,16 @@ key derived from the store's key, which clients and workers must share
 workers read them from their own store, so --secret, --secrets-file,
 --show-secrets, --env, --dry-run, --record and --replay are refused;
 --var and --vars-file travel with the run. --step-timeout bounds each step
-(default 10m; a Python step whose own timeout_seconds is longer gets that). --detach prints the run's workflow id and returns at once;
+(default 10m; a Python step whose own timeout_seconds is longer gets
+that). --detach prints the run's workflow id and returns at once;
 "actuate runs show ID --temporal HOST:PORT" shows it later, and "actuate
 runs cancel ID" cancels it. Ctrl-C while waiting cancels the run.
+
+An action that no --registry folder here defines is sent too: a worker
+looks it up among its own templates and actions, and the run then carries
+that template on, like one sent from here. Its -i values go as text,
+which the workers convert as far as the declared types allow (numbers,
+booleans); give lists and dicts with --inputs FILE.
 
 Exit status: 0 success, 1 the run failed, 2 bad usage, template or input,
 130 interrupted.
@@ -195,10 +202,12 @@ func runRun(ctx context.Context, e *env, args []string) int {
 			tpl, decls = t, t.Inputs
 		} else if a, ok := acts.Lookup(target); ok {
 			decls = a.Spec().Inputs
-		} else {
+		} else if tf.address == "" && !tf.detach {
 			e.errorf("run: %v", (&engine.NotFoundError{Name: target}).Error())
 			return exitUsage
 		}
+		// Otherwise the workers may hold it: they look it up, and
+		// check the inputs, given as text (see inputValue).
 	}
 
 	inputs, err := collectInputs(&f, decls)

@@ -164,6 +164,17 @@ func TestTemporal(t *testing.T) {
 		if code != 0 || out != want || !progress.MatchString(errText) {
 			t.Errorf("run --temporal with progress: exit %d, stdout %q, stderr %q", code, out, errText)
 		}
+		// A template only the workers hold (no --registry here): a
+		// worker finds it, and its steps run and show as those of a
+		// template sent from here.
+		out, errText, code = actuate("run", "tools.tickets.get_ticket", "-i", "id=7", "--temporal", addr, "--task-queue", queue)
+		if code != 0 || out != want || !progress.MatchString(errText) {
+			t.Errorf("run --temporal of a template the workers hold: exit %d, stdout %q, stderr %q", code, out, errText)
+		}
+		_, errText, code = actuate("run", "tools.tickets.nope", "--temporal", addr, "--task-queue", queue, "--quiet")
+		if wantErr := "actuate: no action named \"tools.tickets.nope\": it is not a registered action, and no template the run carries or the workers hold defines it (add its folder with --registry, here or on the workers, or give the template's file path)\n"; code != 2 || errText != wantErr {
+			t.Errorf("an action no one has: exit %d, stderr %q; want exit 2 and %q", code, errText, wantErr)
+		}
 		// A Python step runs on the worker as it runs here.
 		pyFile := filepath.Join(itTemplates, "ticket_summary.yml")
 		localPy, _, code := actuate("run", pyFile, "-i", "id=8", "--quiet")
@@ -250,6 +261,8 @@ func TestTemporal(t *testing.T) {
 			"tools.tickets.get_ticket failed " + addr + " namespace default",
 			"tools.tickets.ticket_summary succeeded " + addr + " namespace default",
 			"tools.tickets.ticket_summary succeeded ",
+			"tools.tickets.nope failed " + addr + " namespace default",
+			"tools.tickets.get_ticket succeeded " + addr + " namespace default", // held by the workers
 			"tools.tickets.get_ticket succeeded " + addr + " namespace default",
 			"tools.tickets.get_ticket succeeded " + addr + " namespace default",
 			"tools.tickets.get_ticket succeeded ",

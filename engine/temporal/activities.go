@@ -90,9 +90,10 @@ func (a *Activities) Step(ctx context.Context, in StepInput) (*StepOutput, error
 	if t, ok := reg.Lookup(in.Run.Action); ok {
 		req.Template = t
 	}
-	// A template the run does not carry, which this worker holds: the
-	// workflow saw no template of that name and scheduled the run as one
-	// step, so this activity runs all of its steps.
+	// A template the run does not carry, which this worker holds: a run
+	// started before resolveChange, whose workflow saw no template of
+	// that name and scheduled the run as one step, so this activity runs
+	// all of its steps. Later runs carry what Resolve found.
 	whole := req.Template != nil && a.holds(req.Template)
 	attempt := info.Attempt
 	req.Check = func(c *engine.StepCall) error {
@@ -149,6 +150,30 @@ func (a *Activities) Step(ctx context.Context, in StepInput) (*StepOutput, error
 		}
 	}
 	return res, nil
+}
+
+// Resolve looks up action among the worker's templates and Go actions:
+// the [ResolveActivity] activity. It returns the sources of the template
+// of that name and of every template it calls, none for a Go action, and
+// fails with an [ErrNotFound] error when the worker knows neither.
+func (a *Activities) Resolve(_ context.Context, action string) (*Resolved, error) {
+	if a.Templates != nil {
+		if t, ok := a.Templates.Lookup(action); ok {
+			srcs, err := sources(t, a.Templates)
+			if err != nil {
+				return nil, failure(err)
+			}
+			return &Resolved{Templates: srcs}, nil
+		}
+	}
+	reg := a.Actions
+	if reg == nil {
+		reg = actions.Default
+	}
+	if _, ok := reg.Lookup(action); ok {
+		return &Resolved{}, nil
+	}
+	return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("no action named %q: it is not a registered action, and no template the run carries or the workers hold defines it (add its folder with --registry, here or on the workers, or give the template's file path)", action), ErrNotFound, nil)
 }
 
 // holds reports whether t is one of the worker's own templates, not one a

@@ -1,9 +1,15 @@
 package temporal
 
 import (
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/activity"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
 )
 
 // The parsed templates of a run are kept for its next steps, and the cache
@@ -47,5 +53,34 @@ func TestStepTimeoutError(t *testing.T) {
 		if got := tc.err.Error(); got != tc.want {
 			t.Errorf("got  %s\nwant %s", got, tc.want)
 		}
+	}
+}
+
+// A step activity of a run started before resolveChange, naming a
+// template the worker holds and carrying none, runs all of its steps and
+// returns the template's returns.
+func TestStepRunsAWorkerTemplateOfAnEarlierRun(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t)
+	acts := testActivities(api)
+	acts.Templates = testTemplates(t)
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivityWithOptions(acts.Step, activity.RegisterOptions{Name: StepActivity})
+	in := StepInput{Run: RunInput{Action: "tools.tickets.ticket_titles", Inputs: json.RawMessage(`{"first": 1, "second": 2}`)}, Returns: true}
+	v, err := env.ExecuteActivity(StepActivity, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out StepOutput
+	if err := v.Get(&out); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(out.Returns), `["Ticket 1","Ticket 2"]`; got != want || string(out.Result) != want {
+		t.Errorf("result %s, returns %s, want %s for both", out.Result, out.Returns, want)
+	}
+	if got, want := api.seen(), "GET /tickets/1:1 GET /tickets/2:1"; got != want {
+		t.Errorf("requests: %s, want %s", got, want)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -84,37 +83,13 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 // and the inputs and variable overrides (either may be nil).
 func NewRunInput(action string, t *template.Template, reg *template.Registry, inputs, vars *value.Map) (RunInput, error) {
 	in := RunInput{Action: action}
+	var err error
 	if t != nil {
 		in.Action = t.ID()
-		seen := map[string]bool{}
-		var walk func(t *template.Template) error
-		walk = func(t *template.Template) error {
-			if seen[t.ID()] {
-				return nil
-			}
-			seen[t.ID()] = true
-			text, err := os.ReadFile(t.File)
-			if err != nil {
-				return fmt.Errorf("reading template %s again to send it: %w", t.ID(), err)
-			}
-			in.Templates = append(in.Templates, Source{File: t.File, Text: string(text)})
-			for _, s := range t.Steps {
-				if reg == nil {
-					continue
-				}
-				if child, ok := reg.Lookup(s.Action); ok {
-					if err := walk(child); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		}
-		if err := walk(t); err != nil {
+		if in.Templates, err = sources(t, reg); err != nil {
 			return RunInput{}, err
 		}
 	}
-	var err error
 	if inputs == nil {
 		inputs = value.NewMap(0)
 	}
@@ -127,6 +102,36 @@ func NewRunInput(action string, t *template.Template, reg *template.Registry, in
 		}
 	}
 	return in, nil
+}
+
+// sources returns the sources of t and of every template of reg (may be
+// nil) its steps call, directly or not: what a run of t carries.
+func sources(t *template.Template, reg *template.Registry) ([]Source, error) {
+	var out []Source
+	seen := map[string]bool{}
+	var walk func(t *template.Template) error
+	walk = func(t *template.Template) error {
+		if seen[t.ID()] {
+			return nil
+		}
+		seen[t.ID()] = true
+		if t.Source() == "" {
+			return fmt.Errorf("template %s has no source to send: load it with template.Load or template.Parse", t.ID())
+		}
+		out = append(out, Source{File: t.File, Text: t.Source()})
+		if reg == nil {
+			return nil
+		}
+		for _, s := range t.Steps {
+			if child, ok := reg.Lookup(s.Action); ok {
+				if err := walk(child); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return out, walk(t)
 }
 
 // Start submits a run as the workflow id on task queue. The id must be new.
@@ -307,8 +312,11 @@ type stepTracker struct {
 	in       *RunInput
 	steps    []history.Step
 	outlined []outlineStep
-	// bySchedule maps an activity's scheduled event id to its step.
+	// bySchedule maps an activity's scheduled event id to its step;
+	// resolving is the scheduled event id of the run's ResolveActivity,
+	// 0 for none.
 	bySchedule map[int64]int
+	resolving  int64
 }
 
 func newStepTracker(codec *Codec, id string) *stepTracker {
@@ -352,14 +360,20 @@ func (tr *stepTracker) apply(ev *historypb.HistoryEvent) (int, error) {
 		if err := dc.FromPayloads(ev.GetWorkflowExecutionStartedEventAttributes().GetInput(), tr.in); err != nil {
 			return -1, fmt.Errorf("run %s: reading its input: %w", tr.id, err)
 		}
-		tr.outlined, _ = outline(*tr.in)
+		tr.outlined, _, _ = outline(*tr.in)
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-		// The workflow schedules one activity per step of its outline,
-		// in order, each once (a retry is another attempt of the same
-		// scheduled activity, with no event of its own; a template the
-		// worker holds is one step of the outline): the nth activity
-		// scheduled is step n, and its input, which holds every
-		// template and earlier result, need not be decrypted.
+		if ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName() == ResolveActivity {
+			tr.resolving = ev.GetEventId()
+			return -1, nil
+		}
+		// Past the lookup of a template the run does not carry, the
+		// workflow schedules one activity per step of its outline, in
+		// order, each once (a retry is another attempt of the same
+		// scheduled activity, with no event of its own; in runs started
+		// before resolveChange, a template the worker holds is one step
+		// of the outline): the nth step activity scheduled is step n,
+		// and its input, which holds every template and earlier result,
+		// need not be decrypted.
 		idx := len(tr.steps)
 		s := history.Step{RunID: tr.id, Position: idx + 1, Status: history.Running, StartedAt: at}
 		if idx < len(tr.outlined) && tr.in != nil {
@@ -370,6 +384,16 @@ func (tr *stepTracker) apply(ev *historypb.HistoryEvent) (int, error) {
 		return len(tr.steps) - 1, nil
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
 		a := ev.GetActivityTaskCompletedEventAttributes()
+		if a.GetScheduledEventId() == tr.resolving && tr.in != nil {
+			// The worker's templates: the steps to come are theirs.
+			var r Resolved
+			if err := dc.FromPayloads(a.GetResult(), &r); err != nil {
+				return -1, fmt.Errorf("run %s: reading the templates a worker found for it: %w", tr.id, err)
+			}
+			tr.in.Templates = append(tr.in.Templates, r.Templates...)
+			tr.outlined, _, _ = outline(*tr.in)
+			return -1, nil
+		}
 		i := step(a.GetScheduledEventId())
 		if i < 0 {
 			return -1, nil

@@ -10,8 +10,11 @@
 // per step, handing each the results of the steps before it: it only
 // decides what runs next from the results so far, so it is deterministic.
 // A run that names a template it does not carry, one the workers hold,
-// runs as one activity that runs the template's steps in order, all within
-// one step timeout: the workflow cannot see the worker's templates.
+// first asks a worker for it ([Activities.Resolve]); the sources found
+// are recorded in the history and carried on like a client's, so every
+// step runs the same version of the template, one activity each. (Runs
+// started before that change ran such a template as one activity, and
+// still do when replayed.)
 // The activity evaluates the step's args with the secrets of the worker's
 // own store (OAuth tokens refreshed once, before the step), runs the action
 // and returns its result with every secret, and every value derived from

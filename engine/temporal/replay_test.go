@@ -85,7 +85,8 @@ func TestReplayDetectsAChangedWorkflow(t *testing.T) {
 
 // TestRecordHistories runs workflows on a real Temporal server and writes
 // their histories to testdata/history, for TestReplayHistories. It runs
-// only when asked to, with ACTUATE_RECORD_HISTORY=1.
+// only when asked to, with ACTUATE_RECORD_HISTORY=1, or with
+// ACTUATE_RECORD_HISTORY=FILE to record only that file.
 func TestRecordHistories(t *testing.T) {
 	addr := os.Getenv("ACTUATE_TEMPORAL_ADDRESS")
 	if addr == "" || os.Getenv("ACTUATE_RECORD_HISTORY") == "" {
@@ -100,7 +101,9 @@ func TestRecordHistories(t *testing.T) {
 	}
 	defer c.Close()
 	queue := "actuate-record-" + engine.NewRunID(time.Now())
-	w := NewWorker(c, queue, testActivities(api), 0)
+	acts := testActivities(api)
+	acts.Templates = reg // for the run that carries no template
+	w := NewWorker(c, queue, acts, 0)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -112,9 +115,19 @@ func TestRecordHistories(t *testing.T) {
 		{"ticket_titles.json", "tools.tickets.ticket_titles", value.MapOf("first", 1, "second", 2)},
 		{"get_ticket.json", "tools.tickets.get_ticket", value.MapOf("id", 3)},
 		{"get_ticket_404.json", "tools.tickets.get_ticket", value.MapOf("id", 404)},
+		// Recorded before resolveChange: the run is one activity.
+		{"worker_held_v0.json", "tools.tickets.ticket_titles", value.MapOf("first", 1, "second", 2)},
+		{"worker_held.json", "tools.tickets.ticket_titles", value.MapOf("first", 1, "second", 2)},
 	} {
+		if only := os.Getenv("ACTUATE_RECORD_HISTORY"); only != "1" && only != tc.file {
+			continue
+		}
+		in := runInput(t, reg, tc.action, tc.inputs)
+		if strings.HasPrefix(tc.file, "worker_held") {
+			in.Templates = nil // the worker's own
+		}
 		id := engine.NewRunID(time.Now())
-		if err := Start(ctx, c, queue, id, runInput(t, reg, tc.action, tc.inputs)); err != nil {
+		if err := Start(ctx, c, queue, id, in); err != nil {
 			t.Fatal(err)
 		}
 		_, _ = Wait(ctx, c, id)
@@ -156,6 +169,12 @@ func TestStepTrackerReadsHistories(t *testing.T) {
 			`1 fetch core.http_request succeeded 200 "" | 2 summary core.transform.reshape succeeded 0 ""`},
 		{"get_ticket_404.json", "tools.tickets.get_ticket",
 			`1 fetch core.http_request failed 0 "testdata/templates/get_ticket.yml:17:7: step \"fetch\" (core.http_request) of tools.tickets.get_ticket failed: 404 Not found for 'http://127.0.0.1:42911/tickets/404'.\n\nPlease check that the URL is correct and the resource exists:\n\nHost: 127.0.0.1\nPort: 42911\nPath: /tickets/404"`},
+		// A template the worker holds: its steps, once a worker found it;
+		// before resolveChange, the run was one step named by its action.
+		{"worker_held.json", "tools.tickets.ticket_titles",
+			`1 one tools.tickets.get_ticket succeeded 0 "" | 2 two tools.tickets.get_ticket succeeded 0 ""`},
+		{"worker_held_v0.json", "tools.tickets.ticket_titles",
+			`1 tools.tickets.ticket_titles tools.tickets.ticket_titles succeeded 0 ""`},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()

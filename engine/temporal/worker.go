@@ -26,9 +26,10 @@ func WorkerOptions(concurrency int) worker.Options {
 	return worker.Options{MaxConcurrentActivityExecutionSize: concurrency, MaxHeartbeatThrottleInterval: time.Second}
 }
 
-// Register registers the workflow and the step activity with a worker (or
+// Register registers the workflow and the activities with a worker (or
 // a test environment).
 func Register(w worker.Registry, acts *Activities) {
 	w.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowName})
 	w.RegisterActivityWithOptions(acts.Step, activity.RegisterOptions{Name: StepActivity})
+	w.RegisterActivityWithOptions(acts.Resolve, activity.RegisterOptions{Name: ResolveActivity})
 }

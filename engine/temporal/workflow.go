@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -13,11 +14,20 @@ import (
 	"github.com/actuatehq/actuate/template"
 )
 
-// Names under which workers register the workflow and the activity.
+// Names under which workers register the workflow and the activities.
 const (
 	WorkflowName = "actuate.run"
 	StepActivity = "actuate.step"
+	// ResolveActivity looks up, on a worker, the action a run names
+	// when the run does not carry its template (see [Activities.Resolve]).
+	ResolveActivity = "actuate.resolve"
 )
+
+// resolveChange is the workflow change that looks up the templates a run
+// does not carry on a worker and runs their steps one activity each.
+// Runs started before it ran such a template as one activity, and still
+// do when replayed.
+const resolveChange = "resolve-worker-templates"
 
 // DefaultTaskQueue is the task queue workers poll and clients submit to
 // when none is given.
@@ -47,9 +57,10 @@ type RunInput struct {
 	// action's name when Templates holds no template of that name.
 	Action string `json:"action"`
 	// Templates are the template run and every template its steps call,
-	// directly or not. Templates the workers load themselves (their
-	// --registry) fill in for any missing; a run of such a template runs
-	// as one activity.
+	// directly or not. When they hold no template named Action, the
+	// workflow asks a worker for its own (its --registry) and carries
+	// those on; templates the workers hold also fill in for any other
+	// name missing.
 	Templates []Source `json:"templates,omitempty"`
 	// Inputs is the run's inputs, a JSON object.
 	Inputs json.RawMessage `json:"inputs"`
@@ -80,6 +91,13 @@ type StepInput struct {
 	Returns bool `json:"returns,omitempty"`
 }
 
+// Resolved is what a worker holds under an action's name: the sources of
+// its template and of every template that one calls, or none for a Go
+// action. It is the [ResolveActivity]'s result.
+type Resolved struct {
+	Templates []Source `json:"templates,omitempty"`
+}
+
 // StepOutput is the step activity's result, masked.
 type StepOutput struct {
 	Result  json.RawMessage `json:"result"`
@@ -107,9 +125,17 @@ const (
 // Workflow runs one template (or Go action) with its steps as activities.
 // It returns the run's result, masked, as JSON.
 func Workflow(ctx workflow.Context, in RunInput) (json.RawMessage, error) {
-	steps, err := outline(in)
+	steps, found, err := outline(in)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), errorType(err), nil)
+	}
+	if !found && workflow.GetVersion(ctx, resolveChange, workflow.DefaultVersion, 1) == 1 {
+		if in, err = resolve(ctx, in); err != nil {
+			return nil, err
+		}
+		if steps, _, err = outline(in); err != nil {
+			return nil, temporal.NewNonRetryableApplicationError(err.Error(), errorType(err), nil)
+		}
 	}
 	runTimeout := in.stepTimeout()
 	results := make([]json.RawMessage, 0, len(steps))
@@ -141,6 +167,41 @@ func Workflow(ctx workflow.Context, in RunInput) (json.RawMessage, error) {
 	}
 	return out.Returns, nil
 }
+
+// resolve returns in carrying the worker's templates for in.Action, as a
+// worker's [ResolveActivity] finds them; in as it is for a Go action.
+// Recorded in the history, they are what every step of the run runs,
+// whichever worker runs it.
+func resolve(ctx workflow.Context, in RunInput) (RunInput, error) {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: resolveTimeout,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    10 * time.Second,
+			MaximumAttempts:    defaultStepAttempts,
+		},
+	})
+	var r Resolved
+	err := workflow.ExecuteActivity(actx, ResolveActivity, in.Action).Get(ctx, &r)
+	if err != nil {
+		var canceled *temporal.CanceledError
+		var app *temporal.ApplicationError
+		switch {
+		case errors.As(err, &canceled):
+			return in, err
+		case errors.As(err, &app) && app.NonRetryable():
+			return in, temporal.NewNonRetryableApplicationError(app.Message(), app.Type(), nil)
+		}
+		return in, temporal.NewNonRetryableApplicationError(fmt.Sprintf("looking %s up on the workers failed: %v", in.Action, err), ErrStep, nil)
+	}
+	in.Templates = append(slices.Clip(in.Templates), r.Templates...)
+	return in, nil
+}
+
+// resolveTimeout bounds a worker's lookup of an action: reading its
+// templates, which it has loaded already.
+const resolveTimeout = time.Minute
 
 // outlineStep is what the workflow needs of a step.
 type outlineStep struct {
@@ -185,24 +246,24 @@ func stepLimit(run time.Duration, steps []outlineStep, i int) time.Duration {
 // ownGrace is how much longer than its own limit a step's activity may run.
 const ownGrace = 5 * time.Second
 
-// outline returns the steps of the run: the template's, or the Go action
-// as the only step.
-func outline(in RunInput) ([]outlineStep, error) {
+// outline returns the steps of the run: its template's, found set, or
+// (when it carries no template of that name) the action as the only
+// step: a Go action, or, in runs started before [resolveChange], a
+// template the workers hold, whose activity runs all its steps.
+func outline(in RunInput) (steps []outlineStep, found bool, err error) {
 	reg, err := parseSources(in.Templates)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	t, ok := reg.Lookup(in.Action)
 	if !ok {
-		// A Go action, or a template the workers hold: the activity
-		// resolves it, and runs all the steps of such a template.
-		return []outlineStep{{Ref: in.Action, Action: in.Action}}, nil
+		return []outlineStep{{Ref: in.Action, Action: in.Action}}, false, nil
 	}
-	steps := make([]outlineStep, len(t.Steps))
+	steps = make([]outlineStep, len(t.Steps))
 	for i, s := range t.Steps {
 		steps[i] = outlineStep{Ref: s.Ref, Action: s.Action, Retries: s.Retries, Timeout: ownTimeout(s)}
 	}
-	return steps, nil
+	return steps, true, nil
 }
 
 // parseSources parses templates from their text; deterministic, so the

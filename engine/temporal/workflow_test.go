@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -96,6 +98,18 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 	return api
 }
 
+// seen returns the requests the API saw, "METHOD /path:count", sorted.
+func (api *fakeAPI) seen() string {
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	var out []string
+	for k, n := range api.requests {
+		out = append(out, fmt.Sprintf("%s:%d", k, n))
+	}
+	slices.Sort(out)
+	return strings.Join(out, " ")
+}
+
 func (api *fakeAPI) count(key string) int {
 	api.mu.Lock()
 	defer api.mu.Unlock()
@@ -159,6 +173,7 @@ func newEnv(t *testing.T, acts *Activities, step any) *testsuite.TestWorkflowEnv
 		step = acts.Step
 	}
 	env.RegisterActivityWithOptions(step, activity.RegisterOptions{Name: StepActivity})
+	env.RegisterActivityWithOptions(acts.Resolve, activity.RegisterOptions{Name: ResolveActivity})
 	return env
 }
 
@@ -300,7 +315,7 @@ func TestWorkflowFailures(t *testing.T) {
 		{
 			name: "no such action", action: "tools.tickets.nope", inputs: value.MapOf(),
 			typ: ErrNotFound,
-			msg: `no action named "tools.tickets.nope": it is not a registered action, and no loaded template defines it (add its folder with --registry, or give the template's file path)`,
+			msg: `no action named "tools.tickets.nope": it is not a registered action, and no template the run carries or the workers hold defines it (add its folder with --registry, here or on the workers, or give the template's file path)`,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -529,36 +544,55 @@ func TestWorkflowRefreshesTokensBeforeEachStep(t *testing.T) {
 }
 
 // A run that names a template it does not carry, one the worker holds
-// (--registry), runs all of the template's steps, in one activity; a lost
-// attempt sends no POST again.
+// (--registry), looks it up on a worker first, then runs its steps one
+// activity each, as a run that carries it does: a lost attempt runs its
+// step again, not the steps before it, and sends no POST again.
 func TestWorkflowRunsWorkerTemplates(t *testing.T) {
 	t.Parallel()
-	api := newFakeAPI(t)
 	reg := testTemplates(t)
 	for _, tc := range []struct {
 		name   string
 		action string
 		inputs *value.Map
-		lose   int32
-		want   string // result, or the error's type and message
+		// lost is the step whose first attempt is lost with its worker
+		// after running; -1 for none.
+		lost       int
+		activities string // started, in order: "resolve" or the step's index
+		want       string // result, or the error's type and message
+		requests   string // the requests the API saw
 	}{
-		{name: "two steps", action: "tools.tickets.ticket_titles", inputs: value.MapOf("first", 7, "second", 8),
-			want: `["Ticket 7","Ticket 8"]`},
-		{name: "GET after a lost attempt", action: "tools.tickets.get_ticket", inputs: value.MapOf("id", 5), lose: 1,
-			want: `{"id":5,"title":"Ticket 5","seen_token":"***"}`},
-		{name: "POST after a lost attempt", action: "tools.tickets.create_ticket", inputs: value.MapOf("title", "e"), lose: 1,
+		{name: "two steps", action: "tools.tickets.oauth_tickets", lost: -1,
+			activities: "resolve 0 1", want: `["got 1","got 2"]`, requests: "GET /oauth/1:1 GET /oauth/2:1"},
+		{name: "second step lost", action: "tools.tickets.oauth_tickets", lost: 1,
+			activities: "resolve 0 1 1", want: `["got 1","got 2"]`, requests: "GET /oauth/1:1 GET /oauth/2:2"},
+		{name: "GET lost", action: "tools.tickets.get_ticket", inputs: value.MapOf("id", 5), lost: 0,
+			activities: "resolve 0 0 1", want: `{"id":5,"title":"Ticket 5","seen_token":"***"}`, requests: "GET /tickets/5:2"},
+		{name: "POST lost", action: "tools.tickets.create_ticket", inputs: value.MapOf("title", "e"), lost: 0,
+			activities: "resolve 0 0", requests: "POST /tickets:1",
 			want: `NotRetriedError: testdata/templates/create_ticket.yml:17:7: step "create" (core.http_request) of tools.tickets.create_ticket failed: its worker was lost during attempt 1, which may have had its effect, and POST (core.http_request) is not run again: it is not idempotent; set retries: N on the step to allow it`},
+		{name: "no such action", action: "tools.tickets.nope", lost: -1, activities: "resolve",
+			want: `NotFoundError: no action named "tools.tickets.nope": it is not a registered action, and no template the run carries or the workers hold defines it (add its folder with --registry, here or on the workers, or give the template's file path)`},
+		{name: "a Go action", action: "core.transform.reshape", inputs: value.MapOf("value", 3), lost: -1,
+			activities: "resolve 0", want: `3`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			api := newFakeAPI(t)
 			acts := testActivities(api)
 			acts.Templates = reg
-			env := newEnv(t, acts, losing(acts, tc.lose))
-			var steps []int
-			env.SetOnActivityStartedListener(func(_ *activity.Info, _ context.Context, args converter.EncodedValues) {
+			if strings.HasPrefix(tc.action, "tools.tickets.oauth") {
+				acts.Secrets = &rotatingTokens{}
+			}
+			env := newEnv(t, acts, lostAfterRunning(acts, tc.lost))
+			var started []string
+			env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
+				if info.ActivityType.Name == ResolveActivity {
+					started = append(started, "resolve")
+					return
+				}
 				var in StepInput
 				if err := args.Get(&in); err == nil {
-					steps = append(steps, in.Index)
+					started = append(started, strconv.Itoa(in.Index))
 				}
 			})
 			in, err := NewRunInput(tc.action, nil, nil, tc.inputs, nil)
@@ -569,10 +603,59 @@ func TestWorkflowRunsWorkerTemplates(t *testing.T) {
 			if got := outcome(t, env); got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
-			if want := int(tc.lose) + 1; len(steps) != want || slices.ContainsFunc(steps, func(i int) bool { return i != 0 }) {
-				t.Errorf("activities started for steps %v, want step 0 %d time(s)", steps, want)
+			if got := strings.Join(started, " "); got != tc.activities {
+				t.Errorf("activities started: %s, want %s", got, tc.activities)
+			}
+			if got := api.seen(); got != tc.requests {
+				t.Errorf("requests: %s, want %s", got, tc.requests)
 			}
 		})
+	}
+}
+
+// lostAfterRunning is a step activity that runs the real step, and then,
+// for the first attempt of step index lost, fails as if its worker had
+// died before reporting the result.
+func lostAfterRunning(acts *Activities, lost int) func(context.Context, StepInput) (*StepOutput, error) {
+	return func(ctx context.Context, in StepInput) (*StepOutput, error) {
+		out, err := acts.Step(ctx, in)
+		if in.Index == lost && activity.GetInfo(ctx).Attempt == 1 {
+			return nil, errors.New("worker lost (simulated)")
+		}
+		return out, err
+	}
+}
+
+// A worker's lookup of an action: its template with the templates it
+// calls, nothing for a Go action, a NotFoundError for neither.
+func TestActivitiesResolve(t *testing.T) {
+	t.Parallel()
+	reg := testTemplates(t)
+	acts := &Activities{Templates: reg}
+	r, err := acts.Resolve(t.Context(), "tools.tickets.ticket_titles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, s := range r.Templates {
+		files = append(files, s.File)
+		want, err := os.ReadFile(s.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Text != string(want) {
+			t.Errorf("%s: the source sent differs from the file", s.File)
+		}
+	}
+	if got := strings.Join(files, " "); got != "testdata/templates/ticket_titles.yml testdata/templates/get_ticket.yml" {
+		t.Errorf("sources of %s", got)
+	}
+	if r, err := acts.Resolve(t.Context(), "core.http_request"); err != nil || len(r.Templates) != 0 {
+		t.Errorf("a Go action: %v, %v", r, err)
+	}
+	var app *temporal.ApplicationError
+	if _, err := acts.Resolve(t.Context(), "tools.tickets.nope"); !errors.As(err, &app) || app.Type() != ErrNotFound || !app.NonRetryable() {
+		t.Errorf("an unknown action: %v", err)
 	}
 }
 

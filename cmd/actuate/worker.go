@@ -41,8 +41,9 @@ The worker reads secrets, OAuth integrations (refreshing tokens before each
 step) and variables from its own store (ACTUATE_HOME), of environment ENV
 (--env, default "default"); secrets never travel through Temporal. Runs
 carry their templates; --registry folders (and ACTUATE_REGISTRY) supply
-templates a run names but does not carry (such a run's steps run in one
-activity, within one step timeout). Everything that travels (inputs,
+templates a run names but does not carry: a worker sends such a template
+to the run, which carries it from then on, so its steps run one activity
+each, on any worker. Everything that travels (inputs,
 results, errors) is encrypted with a key derived from the store's key:
 clients and workers must share it (ACTUATE_ENCRYPTION_KEY or the same key
 file). See "actuate codec-server" to read the payloads in the Temporal UI.
@@ -56,6 +57,9 @@ not run again after its worker was lost, variables that do not read),
 gets a "FAIL run ID: why" line, even with --quiet. SIGINT or
 SIGTERM stops the worker; its steps in flight are handed to other
 workers.
+
+Exit status: 0 stopped by a signal, 1 Temporal cannot be reached (it may
+be down for a while: restart the worker), 2 bad usage or settings.
 
 ` + pythonHelp + ` They are the worker's settings, for every run it takes.
 `,
@@ -116,6 +120,11 @@ func runWorker(ctx context.Context, e *env, args []string) int {
 	client, _, err := dialTemporal(ctx, e, tf, slog.New(sdkHandler{logger.Handler(), wl}))
 	if err != nil {
 		e.errorf("worker: %v", err)
+		// A server that cannot be reached may be down for a while: a
+		// failure, which a supervisor restarts; no key is a usage error.
+		if errors.As(err, new(*temporal.UnreachableError)) {
+			return exitFailed
+		}
 		return exitUsage
 	}
 	defer client.Close()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -304,6 +305,36 @@ func TestWorkerFailureLines(t *testing.T) {
 			}
 			if strings.Contains(got, token) {
 				t.Errorf("the worker printed the secret:\n%s", got)
+			}
+		})
+	}
+}
+
+// A worker that cannot reach Temporal fails (exit 1, which a supervisor
+// restarts), as run does; one given a key for the payload codec that is
+// not a key is a usage error (exit 2).
+func TestWorkerExitCodes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		code int
+		want string
+	}{
+		{name: "no server", env: map[string]string{"ACTUATE_ENCRYPTION_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="},
+			code: exitFailed, want: "actuate: worker: cannot reach Temporal at 127.0.0.1:1: "},
+		{name: "a bad key", env: map[string]string{"ACTUATE_ENCRYPTION_KEY": "short"},
+			code: exitUsage, want: "actuate: worker: the payload codec needs the store's key: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			vars := map[string]string{"ACTUATE_HOME": t.TempDir(), "TEMPORAL_ADDRESS": "127.0.0.1:1"}
+			maps.Copy(vars, tc.env)
+			var stdout, stderr bytes.Buffer
+			e := &env{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return vars[k] }}
+			code := run(t.Context(), []string{"worker", "--quiet"}, e)
+			if code != tc.code || !strings.Contains(stderr.String(), "\n"+tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and a line starting %q", code, stderr.String(), tc.code, tc.want)
 			}
 		})
 	}

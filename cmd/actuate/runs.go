@@ -46,15 +46,17 @@ prune deletes the runs that started longer ago than DURATION (Go
 durations such as 12h, or days: 30d), except runs still running.
 
 Runs sent to Temporal workers ("actuate run --temporal") are recorded
-too, with their workflow id as their id, and show beside local ones; show
-asks Temporal how a run recorded as running is doing and records the
-outcome. show --temporal HOST:PORT shows any run of Temporal by its
-workflow id, recorded here or not: its action, inputs, status, and result
-or error once it has ended.
+too, with their workflow id as their id, and show beside local ones; list
+and show ask Temporal how the runs recorded as running are doing (list:
+the newest 100 of them) and record how those that ended did. show
+--temporal HOST:PORT shows any run of Temporal by its workflow id,
+recorded here or not: its action, inputs, status, and result or error
+once it has ended.
 
 cancel cancels a run sent to Temporal workers: its step in flight is
-cancelled and the run ends as cancelled. --temporal defaults to
-$TEMPORAL_ADDRESS, else 127.0.0.1:7233, and --namespace to
+cancelled and the run ends as cancelled. A run of the history is
+cancelled on the Temporal it was sent to; for another, --temporal
+defaults to $TEMPORAL_ADDRESS, else 127.0.0.1:7233, and --namespace to
 $TEMPORAL_NAMESPACE, else "default". A local run is cancelled with Ctrl-C.
 
 Exit status: 0 success, 1 no such run or the store failed, 2 bad usage or
@@ -274,6 +276,7 @@ func listRuns(ctx context.Context, e *env, f *runsFlags) int {
 	var list []secrets.RunRecord
 	if st != nil {
 		defer st.Close()
+		refreshTemporalRuns(ctx, e, st)
 		list, err = st.ListRuns(ctx, secrets.RunFilter{Action: f.action, Status: history.Status(f.status), Limit: f.limit})
 		if err != nil {
 			return storeCode(e, "runs list", err)

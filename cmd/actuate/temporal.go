@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -270,32 +273,103 @@ func recordOutcome(ctx context.Context, e *env, st *secrets.Store, id string, re
 	}
 }
 
+// recordedWhere returns the Temporal flags of where a run was sent, as
+// temporalWhere recorded it.
+func recordedWhere(where string) *temporalFlags {
+	addr, ns, _ := strings.Cut(where, " namespace ")
+	return &temporalFlags{address: addr, namespace: ns}
+}
+
 // refreshTemporalRun asks Temporal how a run recorded as running is
 // doing, records its outcome when it has ended and returns the record to
 // show; when Temporal cannot say, it warns and returns the record as is.
 func refreshTemporalRun(ctx context.Context, e *env, st *secrets.Store, r *secrets.RunRecord) *secrets.RunRecord {
-	addr, ns, _ := strings.Cut(r.Temporal, " namespace ")
-	tf := &temporalFlags{address: addr, namespace: ns}
+	tf := recordedWhere(r.Temporal)
 	c, codec, err := dialTemporal(ctx, e, tf, nil)
 	if err != nil {
 		e.errorf("warning: showing the run as last recorded: %v", err)
 		return r
 	}
 	defer c.Close()
+	if err := refreshWith(ctx, st, c, codec, tf, r); err != nil {
+		e.errorf("warning: showing the run as last recorded: %v", err)
+	}
+	return r
+}
+
+// Bounds of refreshTemporalRuns: the runs it asks about, and the time it
+// may take for each place they were sent to.
+const (
+	maxRefreshed   = 100
+	refreshTimeout = 5 * time.Second
+)
+
+// refreshTemporalRuns asks Temporal how the runs recorded as running on
+// it (the newest maxRefreshed) are doing, and records the outcome of
+// those that have ended, so that a listing shows them as they are; runs
+// whose Temporal cannot say are left as recorded, with a warning.
+func refreshTemporalRuns(ctx context.Context, e *env, st *secrets.Store) {
+	running, err := st.ListRuns(ctx, secrets.RunFilter{Status: history.Running, Limit: maxRefreshed})
+	if err != nil {
+		return // the listing that follows reports it
+	}
+	byWhere := map[string][]*secrets.RunRecord{}
+	for i := range running {
+		if r := &running[i]; r.Temporal != "" {
+			byWhere[r.Temporal] = append(byWhere[r.Temporal], r)
+		}
+	}
+	for _, where := range slices.Sorted(maps.Keys(byWhere)) {
+		func() {
+			rctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+			defer cancel()
+			tf := recordedWhere(where)
+			c, codec, err := dialTemporal(rctx, e, tf, nil)
+			if err != nil {
+				e.errorf("warning: the runs sent to Temporal at %s show as last recorded: %v", where, err)
+				return
+			}
+			defer c.Close()
+			for _, r := range byWhere[where] {
+				if err := refreshWith(rctx, st, c, codec, tf, r); err != nil {
+					e.errorf("warning: run %s shows as last recorded: %v", r.ID, err)
+				}
+			}
+		}()
+	}
+}
+
+// refreshWith updates r, recorded as running on Temporal, from what c
+// says of it, and records its outcome when it has ended.
+func refreshWith(ctx context.Context, st *secrets.Store, c client.Client, codec *temporal.Codec, tf *temporalFlags, r *secrets.RunRecord) error {
 	now, err := temporalRecord(ctx, c, codec, tf, r.ID)
 	if err != nil {
-		e.errorf("warning: showing the run as last recorded: %v", err)
-		return r
+		return err
 	}
 	if now.Status == history.Running {
-		return r
+		return nil
 	}
 	out := &history.Outcome{RunID: r.ID, Status: now.Status, EndedAt: now.EndedAt, Result: now.Result, Error: now.Error}
 	if err := st.RunFinished(ctx, out); err != nil {
-		e.errorf("warning: run history: %v", err)
+		return fmt.Errorf("run history: %w", err)
 	}
 	r.Status, r.EndedAt, r.Result, r.Error = now.Status, now.EndedAt, now.Result, now.Error
-	return r
+	return nil
+}
+
+// recordedRun returns the run id (or the one run whose id starts so) of
+// the run history, nil when the history has no such run or no store.
+func recordedRun(ctx context.Context, e *env, id string) (*secrets.RunRecord, error) {
+	st, err := openStore(ctx, e, "", false)
+	if err != nil || st == nil {
+		return nil, err
+	}
+	defer st.Close()
+	r, err := st.GetRun(ctx, id)
+	if _, ok := errors.AsType[*secrets.NotFoundError](err); ok {
+		return nil, nil
+	}
+	return r, err
 }
 
 // reportTemporalError prints the error of a run on Temporal and returns
@@ -374,6 +448,26 @@ func showTemporalRun(ctx context.Context, e *env, tf *temporalFlags, id string, 
 
 // cancelTemporalRun asks Temporal to cancel a run.
 func cancelTemporalRun(ctx context.Context, e *env, tf *temporalFlags, id string) int {
+	if tf.address == "" || tf.namespace == "" {
+		// A run in the history was sent to a Temporal of its own.
+		r, err := recordedRun(ctx, e, id)
+		switch {
+		case err != nil:
+			return storeCode(e, "runs cancel", err)
+		case r == nil: // not recorded here: Temporal may know it
+		case r.Temporal == "" && r.Status == history.Running:
+			e.errorf("runs cancel: run %s runs here, not on Temporal: stop it with Ctrl-C where it runs", r.ID)
+			return exitFailed
+		case r.Status != history.Running:
+			e.errorf("runs cancel: run %s has ended already (%s)", r.ID, r.Status)
+			return exitFailed
+		default:
+			id = r.ID
+			where := recordedWhere(r.Temporal)
+			tf.address = cmp.Or(tf.address, where.address)
+			tf.namespace = cmp.Or(tf.namespace, where.namespace)
+		}
+	}
 	tf.resolve(e)
 	c, _, err := dialTemporal(ctx, e, tf, nil)
 	if err != nil {

@@ -240,6 +240,19 @@ func TestTemporal(t *testing.T) {
 			fmt.Sprint(withSteps.Steps[0]) != "{1 wait core.http_request cancelled}" {
 			t.Errorf("runs show --temporal: the steps of the cancelled run: %v %+v", err, withSteps.Steps)
 		}
+		// A detached run that has ended since shows so in runs list, which
+		// asks Temporal about the runs recorded as running.
+		out, _, code = actuate("run", "tools.tickets.get_ticket", "-i", "id=3", "--temporal", addr, "--task-queue", queue, "--detach")
+		done := strings.TrimSpace(out)
+		if code != 0 || len(done) != 26 {
+			t.Fatalf("--detach: exit %d, stdout %q", code, out)
+		}
+		idsMu.Lock()
+		ids = append(ids, done)
+		idsMu.Unlock()
+		if _, err := temporal.Wait(ctx, c, done); err != nil {
+			t.Fatal(err)
+		}
 		// The runs sent from here are in the run history beside the local
 		// one; show asks Temporal about the detached run, now cancelled.
 		out, _, _ = actuate("runs", "show", id, "--json")
@@ -257,6 +270,7 @@ func TestTemporal(t *testing.T) {
 			rows = append(rows, r.Action+" "+r.Status+" "+r.Temporal)
 		}
 		wantRows := []string{
+			"tools.tickets.get_ticket succeeded " + addr + " namespace default", // detached
 			"tools.tickets.slow cancelled " + addr + " namespace default",
 			"tools.tickets.get_ticket failed " + addr + " namespace default",
 			"tools.tickets.ticket_summary succeeded " + addr + " namespace default",

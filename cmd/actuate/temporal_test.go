@@ -208,14 +208,18 @@ func TestTemporal(t *testing.T) {
 		}
 
 		// --detach, runs show, runs cancel.
-		out, _, code = actuate("run", "tools.tickets.slow", "--registry", itTemplates, "--temporal", addr, "--task-queue", queue, "--detach")
-		id := strings.TrimSpace(out)
-		if code != 0 || len(id) != 26 {
-			t.Fatalf("--detach: exit %d, stdout %q", code, out)
+		detach := func(args ...string) string {
+			out, _, code := actuate(append(append([]string{"run"}, args...), "--temporal", addr, "--task-queue", queue, "--detach")...)
+			id := strings.TrimSpace(out)
+			if code != 0 || len(id) != 26 {
+				t.Fatalf("--detach: exit %d, stdout %q", code, out)
+			}
+			idsMu.Lock()
+			ids = append(ids, id)
+			idsMu.Unlock()
+			return id
 		}
-		idsMu.Lock()
-		ids = append(ids, id)
-		idsMu.Unlock()
+		id := detach("tools.tickets.slow", "--registry", itTemplates)
 		waitFor(t, "the slow request", func() bool { return api.count("GET /slow") == 1 })
 		out, _, _ = actuate("runs", "show", id, "--temporal", addr, "--json")
 		var shown struct{ ID, Action, Status string }
@@ -242,15 +246,7 @@ func TestTemporal(t *testing.T) {
 		}
 		// A detached run that has ended since shows so in runs list, which
 		// asks Temporal about the runs recorded as running.
-		out, _, code = actuate("run", "tools.tickets.get_ticket", "-i", "id=3", "--temporal", addr, "--task-queue", queue, "--detach")
-		done := strings.TrimSpace(out)
-		if code != 0 || len(done) != 26 {
-			t.Fatalf("--detach: exit %d, stdout %q", code, out)
-		}
-		idsMu.Lock()
-		ids = append(ids, done)
-		idsMu.Unlock()
-		if _, err := temporal.Wait(ctx, c, done); err != nil {
+		if _, err := temporal.Wait(ctx, c, detach("tools.tickets.get_ticket", "-i", "id=3")); err != nil {
 			t.Fatal(err)
 		}
 		// The runs sent from here are in the run history beside the local

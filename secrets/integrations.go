@@ -703,6 +703,7 @@ func (s *Store) refreshToken(ctx context.Context, provider, grant string) (token
 		done, claimed := false, false
 		var client *oauth.Client
 		var refreshTok string
+		var hadToken bool
 		err := s.withRow(ctx, provider, grant, func(r *integrationRow, c *credentials, write func() error) error {
 			if r == nil {
 				done = true
@@ -735,7 +736,7 @@ func (s *Store) refreshToken(ctx context.Context, provider, grant string) (token
 			if err != nil {
 				return err
 			}
-			client, refreshTok = cl, c.RefreshToken
+			client, refreshTok, hadToken = cl, c.RefreshToken, r.hasToken
 			claimed = true
 			r.leaseOwner, r.leaseUntil = owner, time.Now().Add(refreshLease).UnixMilli()
 			return write()
@@ -746,7 +747,7 @@ func (s *Store) refreshToken(ctx context.Context, provider, grant string) (token
 		case done:
 			return out, outErr
 		case claimed:
-			return s.finishRefresh(ctx, provider, grant, owner, client, refreshTok)
+			return s.finishRefresh(ctx, provider, grant, owner, client, refreshTok, hadToken)
 		case time.Now().After(deadline):
 			return tokenResult{}, fmt.Errorf("integration %s: another actuate has been refreshing the token for more than %s", provider, lockWait)
 		}
@@ -763,8 +764,9 @@ func (s *Store) refreshToken(ctx context.Context, provider, grant string) (token
 const refreshLease = refreshTimeout + 10*time.Second
 
 // finishRefresh asks the provider for a new token and stores the outcome,
-// ending the lease owner holds.
-func (s *Store) finishRefresh(ctx context.Context, provider, grant, owner string, client *oauth.Client, refreshTok string) (tokenResult, error) {
+// ending the lease owner holds. refreshTok and hadToken are what the row
+// held when the lease was taken.
+func (s *Store) finishRefresh(ctx context.Context, provider, grant, owner string, client *oauth.Client, refreshTok string, hadToken bool) (tokenResult, error) {
 	rctx, cancel := context.WithTimeout(ctx, refreshTimeout)
 	var tok *oauth2.Token
 	var rerr error
@@ -787,9 +789,10 @@ func (s *Store) finishRefresh(ctx context.Context, provider, grant, owner string
 		if r.leaseOwner == owner {
 			r.leaseOwner, r.leaseUntil = "", 0
 		}
-		if !r.hasToken || grant == oauth.AuthorizationCode && c.RefreshToken != refreshTok {
+		if r.hasToken != hadToken || grant == oauth.AuthorizationCode && c.RefreshToken != refreshTok {
 			// Disconnected or connected again meanwhile: the row is
-			// not this refresh's to change.
+			// not this refresh's to change. (A client-credentials
+			// integration without a token yet gets its first one.)
 			if rerr == nil {
 				out = tokenResult{access: tok.AccessToken, expiry: tok.Expiry, found: true}
 			} else {
@@ -803,11 +806,13 @@ func (s *Store) finishRefresh(ctx context.Context, provider, grant, owner string
 			out = tokenResult{access: c.AccessToken, expiry: r.expiry(), found: true}
 			return write()
 		}
-		// The provider's own refusal (an OAuth error code) ends the
-		// refresh token; a transport error or 5xx may pass.
+		// The provider's own refusal (an OAuth error code) needs the
+		// user; a transport error or 5xx may pass. Only invalid_grant
+		// ends the refresh token: another refusal (invalid_client, a
+		// rate limit) says nothing about it.
 		var te *oauth.TokenError
 		refused := errors.As(rerr, &te) && te.Code != "" && te.Status < 500
-		if refused && grant == oauth.AuthorizationCode && c.RefreshToken == refreshTok {
+		if oauth.IsInvalidGrant(rerr) && grant == oauth.AuthorizationCode && c.RefreshToken == refreshTok {
 			c.RefreshToken = ""
 		}
 		switch {

@@ -366,3 +366,70 @@ func TestStoredTokenRefreshesNothing(t *testing.T) {
 		t.Fatalf("Token = %q, %v, %v with %d refreshes; want a refreshed token", tok, found, err, f.Refreshes.Load())
 	}
 }
+
+// TestRefusedRefreshKeepsRefreshToken: a refresh the provider refuses for
+// another reason than invalid_grant (here invalid_client, a client secret
+// changed at the provider) does not throw the stored refresh token away:
+// once the client secret is right again, the same refresh token works.
+func TestRefusedRefreshKeepsRefreshToken(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), FileName), testKey(t), WithLogger(slog.New(slog.DiscardHandler)))
+	ctx := t.Context()
+	f := oauthtest.New()
+	defer f.Close()
+	configureFake(t, s, f, oauth.AuthorizationCode)
+	err := s.SaveIntegrationToken(ctx, "custom_fake", oauth.AuthorizationCode, "", &oauth2.Token{
+		AccessToken: "at-soon", RefreshToken: f.IssueRefreshToken(), Expiry: time.Now().Add(2 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Update(func(f *oauthtest.Provider) { f.ClientSecret = "rotated" })
+	if tok, found, err := s.Token(ctx, "custom_fake", oauth.AuthorizationCode); err != nil || !found || tok != "at-soon" {
+		t.Fatalf("Token with a refused refresh: %q %v %v", tok, found, err)
+	}
+	in, err := s.Integration(ctx, "custom_fake", oauth.AuthorizationCode, "")
+	if err != nil || !in.HasRefreshToken || in.State != Connected {
+		t.Fatalf("after invalid_client: %+v %v; want the refresh token kept", in, err)
+	}
+	f.Update(func(f *oauthtest.Provider) { f.ClientSecret = "secret-1" })
+	tok, found, err := s.Token(ctx, "custom_fake", oauth.AuthorizationCode)
+	if err != nil || !found || !f.Valid(tok) || f.Refreshes.Load() != 1 {
+		t.Fatalf("Token after the fix: %q %v %v, %d refreshes", tok, found, err, f.Refreshes.Load())
+	}
+
+	// invalid_grant still ends the refresh token.
+	err = s.SaveIntegrationToken(ctx, "custom_fake", oauth.AuthorizationCode, "", &oauth2.Token{
+		AccessToken: "at-soon", RefreshToken: "rt-unknown", Expiry: time.Now().Add(2 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, _, err := s.Token(ctx, "custom_fake", oauth.AuthorizationCode); err != nil || tok != "at-soon" {
+		t.Fatalf("Token with a revoked refresh token: %q %v", tok, err)
+	}
+	if in, _ := s.Integration(ctx, "custom_fake", oauth.AuthorizationCode, ""); in.HasRefreshToken {
+		t.Errorf("after invalid_grant: %+v; want the refresh token dropped", in)
+	}
+}
+
+// The first token of a client-credentials integration that was never
+// tested is saved: the next process reuses it instead of asking for
+// another.
+func TestClientCredentialsFirstTokenSaved(t *testing.T) {
+	t.Parallel()
+	path, key := filepath.Join(t.TempDir(), FileName), testKey(t)
+	f := oauthtest.New()
+	defer f.Close()
+	first := openStore(t, path, key)
+	configureFake(t, first, f, oauth.ClientCredentials)
+	tok, found, err := first.Token(t.Context(), "custom_fake", oauth.ClientCredentials)
+	if err != nil || !found || !f.Valid(tok) {
+		t.Fatalf("Token: %v %v", found, err)
+	}
+	next := openStore(t, path, key) // another process
+	again, found, err := next.Token(t.Context(), "custom_fake", oauth.ClientCredentials)
+	if err != nil || !found || again != tok || f.ClientGrants.Load() != 1 {
+		t.Errorf("the next process's token: %v %v, the same: %v; %d grants, want 1", found, err, again == tok, f.ClientGrants.Load())
+	}
+	if in, err := next.Integration(t.Context(), "custom_fake", oauth.ClientCredentials, ""); err != nil || in.State != Connected {
+		t.Errorf("integration after its first token: %+v %v", in, err)
+	}
+}

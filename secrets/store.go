@@ -263,3 +263,30 @@ func (s *Store) Environment() string { return s.env }
 
 // Close closes the file. The Store must not be used afterwards.
 func (s *Store) Close() error { return s.db.Close() }
+
+// Snapshot writes a consistent copy of the store to path, a file that
+// must not exist, and opens it with the store's key and settings. A run
+// that must leave the store as it is works on the copy: a replayed run,
+// whose token refreshes are answered with placeholders from a cassette,
+// would otherwise save those over the real tokens. The caller closes the
+// copy and removes its file.
+func (s *Store) Snapshot(ctx context.Context, path string) (*Store, error) {
+	if _, err := os.Lstat(path); err == nil {
+		return nil, fmt.Errorf("copying the store: %s exists", path)
+	}
+	if _, err := s.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return nil, fmt.Errorf("copying the store to %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return nil, fmt.Errorf("copying the store: %w", err)
+	}
+	s.mu.RLock()
+	key := s.key
+	s.mu.RUnlock()
+	c, err := Open(ctx, path, key, WithEnvironment(s.env), WithRefreshMargin(s.oauth.margin), WithLogger(s.oauth.log))
+	if err != nil {
+		return nil, err
+	}
+	c.oauth.http = s.oauth.http
+	return c, nil
+}

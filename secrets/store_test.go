@@ -770,3 +770,35 @@ func TestConcurrentOpenAndWrite(t *testing.T) {
 		t.Fatalf("%d secrets, %v", len(list), err)
 	}
 }
+
+// A snapshot holds what the store holds, and what is written to it stays
+// in it.
+func TestSnapshot(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := newStore(t)
+	mustSet(t, s, "api", DefaultEnvironment, map[string]string{"TOKEN": "t0k3n"})
+	path := filepath.Join(t.TempDir(), FileName)
+	c, err := s.Snapshot(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if keys, found, err := c.Secret(ctx, "api"); err != nil || !found || keys["TOKEN"] != "t0k3n" {
+		t.Errorf("the copy's secret api: %v %v %v", keys, found, err)
+	}
+	mustSet(t, c, "api", DefaultEnvironment, map[string]string{"TOKEN": "changed"})
+	mustSet(t, c, "other", DefaultEnvironment, map[string]string{"K": "v"})
+	if keys, _, err := s.Secret(ctx, "api"); err != nil || keys["TOKEN"] != "t0k3n" {
+		t.Errorf("the store's secret api after a write to the copy: %v %v", keys, err)
+	}
+	if _, found, err := s.Secret(ctx, "other"); err != nil || found {
+		t.Errorf("a secret set in the copy is in the store: %v %v", found, err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the copy's file: %v %v, want mode 0600", fi, err)
+	}
+	if _, err := s.Snapshot(ctx, path); err == nil || err.Error() != "copying the store: "+path+" exists" {
+		t.Errorf("a snapshot over an existing file: %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -173,5 +174,99 @@ func TestConnectEndToEnd(t *testing.T) {
 	run(t.Context(), []string{"integrations", "list"}, e)
 	if !regexp.MustCompile(`(?m)^custom_fake +authorization_code +default +reauth_required `).MatchString(out.String()) {
 		t.Errorf("list after revocation:\n%s", out)
+	}
+}
+
+// A replayed run refreshes an expired token from the cassette, which
+// answers with placeholders: the store's own tokens stay as they were.
+func TestReplayLeavesStoredTokens(t *testing.T) {
+	f := oauthtest.New()
+	defer f.Close()
+	home := t.TempDir()
+	vars := map[string]string{"ACTUATE_HOME": home, "SECRET": f.ClientSecret}
+	actuate := func(args ...string) (int, string) {
+		var out, errBuf bytes.Buffer
+		code := run(t.Context(), args, &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errBuf, getenv: func(k string) string { return vars[k] }})
+		return code, out.String() + errBuf.String()
+	}
+	if code, out := actuate("integrations", "configure", "custom_fake", "--grant-type", "authorization_code",
+		"--client-id", f.ClientID, "--client-secret-env", "SECRET", "--authorization-endpoint", f.AuthURL(),
+		"--token-endpoint", f.TokenURL()); code != 0 {
+		t.Fatalf("configure: %d %s", code, out)
+	}
+	key, err := secrets.LoadKey(home, func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// expire stores an expired token with a live refresh token, and
+	// returns the access token stored.
+	expire := func(access string) {
+		st, err := secrets.Open(t.Context(), filepath.Join(home, secrets.FileName), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		err = st.SaveIntegrationToken(t.Context(), "custom_fake", oauth.AuthorizationCode, "", &oauth2.Token{
+			AccessToken: access, RefreshToken: f.IssueRefreshToken(), Expiry: time.Now().Add(-time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	stored := func() (access string, refresh bool) {
+		st, err := secrets.Open(t.Context(), filepath.Join(home, secrets.FileName), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		access, _, err = st.StoredToken(t.Context(), "custom_fake", oauth.AuthorizationCode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := st.Integration(t.Context(), "custom_fake", oauth.AuthorizationCode, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return access, in.HasRefreshToken
+	}
+	tpl := filepath.Join(home, "api.yml")
+	err = os.WriteFile(tpl, []byte(`definition:
+  title: API
+  display_group: Test
+  namespace: tools.test
+  name: api
+  secrets:
+    - type: oauth
+      provider_id: custom_fake
+      grant_type: authorization_code
+  expects: {}
+  steps:
+    - ref: call
+      action: core.http_request
+      args:
+        url: `+f.URL+`/api
+        method: GET
+        headers:
+          Authorization: Bearer ${{ SECRETS.custom_fake_oauth.CUSTOM_FAKE_USER_TOKEN }}
+  returns: ${{ steps.call.result.data }}
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cassette := filepath.Join(home, "api.cassette.yml")
+	expire("at-expired-1")
+	if code, out := actuate("run", tpl, "--quiet", "--record", cassette); code != 0 || !strings.Contains(out, `"ok": true`) {
+		t.Fatalf("run --record: %d %s", code, out)
+	}
+	expire("at-expired-2")
+	if code, out := actuate("run", tpl, "--quiet", "--replay", cassette); code != 0 || !strings.Contains(out, `"ok": true`) {
+		t.Fatalf("run --replay: %d %s", code, out)
+	}
+	if access, refresh := stored(); access != "at-expired-2" || !refresh {
+		t.Errorf("after the replay the store holds the access token %q (refresh token: %v); want at-expired-2 and its refresh token, as before it", access, refresh)
+	}
+	if entries, _ := os.ReadDir(os.TempDir()); slices.ContainsFunc(entries, func(d os.DirEntry) bool {
+		return strings.HasPrefix(d.Name(), "actuate-replay-")
+	}) {
+		t.Error("the replay left its copy of the store behind")
 	}
 }

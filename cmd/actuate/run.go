@@ -9,10 +9,13 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/actuatehq/actuate/secrets"
 
 	"github.com/actuatehq/actuate/engine"
 	"github.com/actuatehq/actuate/engine/cassette"
@@ -228,6 +231,7 @@ func runRun(ctx context.Context, e *env, args []string) int {
 		e.errorf("run: %v", err)
 		return exitUsage
 	}
+	flagSecrets := secrets
 	secrets, vars, store, err := storeSources(ctx, e, f.env, secrets, vars)
 	if err != nil {
 		e.errorf("run: %v", err)
@@ -235,6 +239,18 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	}
 	if store != nil {
 		defer store.Close()
+	}
+	if store != nil && f.replay != "" {
+		// The cassette answers token requests with placeholders: the
+		// run refreshes tokens in a copy of the store, which it drops,
+		// so that the real tokens stay as they are.
+		snap, drop, err := snapshotStore(ctx, store)
+		if err != nil {
+			e.errorf("run: %v", err)
+			return exitFailed
+		}
+		defer drop()
+		store, secrets = snap, engine.Layered{flagSecrets, snap}
 	}
 
 	progress := newProgress(e.stderr, f.quiet, f.logFormat)
@@ -288,6 +304,21 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	}
 	writeResultJSON(e, text)
 	return exitOK
+}
+
+// snapshotStore returns a copy of st in a temporary folder, and the func
+// that closes and removes it.
+func snapshotStore(ctx context.Context, st *secrets.Store) (*secrets.Store, func(), error) {
+	dir, err := os.MkdirTemp("", "actuate-replay-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("copying the store for the replay: %w", err)
+	}
+	snap, err := st.Snapshot(ctx, filepath.Join(dir, secrets.FileName))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return snap, func() { snap.Close(); os.RemoveAll(dir) }, nil
 }
 
 // isFilePath tells a template file from an action name.

@@ -52,22 +52,10 @@ func opAdd(a, b any) (any, error) {
 			return append(append(out, x...), y...), nil
 		}
 		return nil, fmt.Errorf("can only concatenate list (not \"%s\") to list", value.TypeName(b))
-	case value.DateTime:
-		if d, ok := b.(time.Duration); ok {
-			return value.DateTime{Time: x.Time.Add(d), Naive: x.Naive}, nil
-		}
-	case value.Date:
-		if d, ok := b.(time.Duration); ok {
-			t := time.Date(x.Year, x.Month, x.Day, 0, 0, 0, 0, time.UTC).Add(d.Truncate(24 * time.Hour))
-			return value.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}, nil
-		}
-	case time.Duration:
-		switch y := b.(type) {
-		case time.Duration:
-			return x + y, nil
-		case value.DateTime:
-			return value.DateTime{Time: y.Time.Add(x), Naive: y.Naive}, nil
-		}
+	case value.DateTime, value.Date, time.Duration:
+		// Python's datetime arithmetic (wall-clock time in the value's
+		// zone, whole days for a date), as FN.add has it.
+		return fn.Add(a, b)
 	}
 	return nil, typeErr("+", a, b)
 }
@@ -87,21 +75,9 @@ func opSub(a, b any) (any, error) {
 			return x - y, nil
 		}
 	}
-	switch x := a.(type) {
-	case value.DateTime:
-		switch y := b.(type) {
-		case time.Duration:
-			return value.DateTime{Time: x.Time.Add(-y), Naive: x.Naive}, nil
-		case value.DateTime:
-			if x.Naive != y.Naive {
-				return nil, errors.New("can't subtract offset-naive and offset-aware datetimes")
-			}
-			return x.Time.Sub(y.Time), nil
-		}
-	case time.Duration:
-		if y, ok := b.(time.Duration); ok {
-			return x - y, nil
-		}
+	switch a.(type) {
+	case value.DateTime, value.Date, time.Duration:
+		return fn.Sub(a, b)
 	}
 	return nil, typeErr("-", a, b)
 }
@@ -130,10 +106,9 @@ func opMul(a, b any) (any, error) {
 			return r, err
 		}
 	}
-	if d, ok := a.(time.Duration); ok {
-		if f, ok := value.Number(b); ok {
-			return time.Duration(float64(d) * f).Round(time.Microsecond), nil
-		}
+	_, aDur := a.(time.Duration)
+	if _, bDur := b.(time.Duration); aDur || bDur {
+		return fn.Mul(a, b)
 	}
 	return nil, typeErr("*", a, b)
 }
@@ -172,11 +147,8 @@ func opDiv(a, b any) (any, error) {
 		}
 		return x / y, nil
 	}
-	if d, ok := a.(time.Duration); ok && okB {
-		if y == 0 {
-			return nil, errors.New("Cannot divide by zero")
-		}
-		return time.Duration(float64(d) / y).Round(time.Microsecond), nil
+	if _, ok := a.(time.Duration); ok {
+		return fn.Div(a, b)
 	}
 	return nil, typeErr("/", a, b)
 }
@@ -204,7 +176,13 @@ func opMod(a, b any) (any, error) {
 		if m != 0 && (m < 0) != (y < 0) {
 			m += y
 		}
+		if m == 0 {
+			m = math.Copysign(0, y) // Python: a zero has the divisor's sign
+		}
 		return m, nil
+	}
+	if _, ok := a.(time.Duration); ok {
+		return fn.Mod(a, b)
 	}
 	return nil, typeErr("%", a, b)
 }

@@ -211,12 +211,21 @@ func (p *parser) lex() *Error {
 		p.pos = i
 		return nil
 	case c == '\'' || c == '"':
-		j := strings.IndexByte(p.src[start+1:p.limit], c)
-		if j < 0 {
+		// As Tracecat's lexer (/'(?:[^'\\]|\\.)*'/), a backslash keeps
+		// the character after it, a quote included, inside the string;
+		// the text is taken verbatim, backslashes and all.
+		j := start + 1
+		for j < p.limit && p.src[j] != c {
+			if p.src[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j >= p.limit {
 			return errorAt(start, p.limit, "unterminated string: add the closing %c", c)
 		}
-		p.tok = token{kind: tokString, text: p.src[start+1 : start+1+j], pos: start, end: start + j + 2}
-		p.pos = start + j + 2
+		p.tok = token{kind: tokString, text: p.src[start+1 : j], pos: start, end: j + 1}
+		p.pos = j + 1
 		return nil
 	}
 	for _, op := range []string{"||", "&&", "==", "!=", ">=", "<=", "->", ">", "<", "+", "-", "*", "/", "%", "(", ")", "[", "]", "{", "}", ",", ":", ".", "!", "?", "=", "@", "&"} {

@@ -458,15 +458,13 @@ func descend(out []any, v any, key string) []any {
 		if x == nil {
 			return out
 		}
-		if key != "" {
-			if r, ok := x.Get(key); ok {
-				out = append(out, r)
-			}
+		// The matches in x come first, then those below each value.
+		if key == "" {
+			out = append(out, x.Values()...)
+		} else if r, ok := x.Get(key); ok {
+			out = append(out, r)
 		}
 		x.Range(func(_ string, it any) bool {
-			if key == "" {
-				out = append(out, it)
-			}
 			out = descend(out, it, key)
 			return true
 		})

@@ -30,6 +30,25 @@ func init() {
 	register(&Func{Name: "max", MinArgs: 2, MaxArgs: 2, Doc: "The larger of two values (the first when equal).", Call: mathMax})
 }
 
+// The arithmetic of FN.add, FN.sub, FN.mul, FN.div and FN.mod, Python's,
+// without the function's name in errors: the expression language's
+// operators hand it their datetime and duration operands.
+
+// Add is Python's a + b.
+func Add(a, b any) (any, error) { return pyAdd(a, b) }
+
+// Sub is Python's a - b.
+func Sub(a, b any) (any, error) { return pySub(a, b) }
+
+// Mul is Python's a * b.
+func Mul(a, b any) (any, error) { return pyMul(a, b) }
+
+// Div is Python's a / b.
+func Div(a, b any) (any, error) { return pyDiv(a, b) }
+
+// Mod is Python's a % b.
+func Mod(a, b any) (any, error) { return pyMod(a, b) }
+
 func binaryOp(name string, op func(a, b any) (any, error)) func(args ...any) (any, error) {
 	return func(args ...any) (any, error) {
 		v, err := op(args[0], args[1])

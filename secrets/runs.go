@@ -320,8 +320,11 @@ func (s *Store) GetRun(ctx context.Context, id string) (*RunRecord, error) {
 		return nil, fmt.Errorf("reading run %s: %w", id, err)
 	}
 	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) && id != "" {
+	switch {
+	case errors.Is(err, sql.ErrNoRows) && id != "":
 		r, err = s.runByPrefix(ctx, id)
+	case errors.Is(err, sql.ErrNoRows):
+		err = &NotFoundError{Kind: "run", Name: id}
 	}
 	if err != nil {
 		return nil, err

@@ -84,6 +84,9 @@ func TestRunHistoryRoundTrip(t *testing.T) {
 	if _, err := s.GetRun(ctx, "nope"); !errors.Is(err, ErrNotFound) || err.Error() != "no run nope" {
 		t.Errorf("GetRun(nope) = %v", err)
 	}
+	if _, err := s.GetRun(ctx, ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("GetRun(\"\") = %v, want ErrNotFound", err)
+	}
 
 	// A failed run: the error is kept, the result is not.
 	_, err = engine.RunTemplate(ctx, tpl, value.MapOf("who", "bob"), engine.Options{Recorder: s, Actions: failing()})

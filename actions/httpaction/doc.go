@@ -11,7 +11,9 @@
 // this order of precedence, the raw content, a multipart form when files
 // are given (form_data as its fields), a urlencoded form, or the JSON
 // payload (key order kept). Raw content may not be combined with the
-// others. Basic auth comes from auth {username, password}.
+// others. Basic auth comes from auth {username, password}. A followed
+// redirect that leaves the origin (scheme, host, port) drops the
+// Authorization header, as httpx does.
 //
 // Requests go through [actions.Env.Transport], so connections are pooled
 // across steps. A step that needs its own TLS settings (verify_ssl: false, a

@@ -132,11 +132,14 @@ func encodeMultipart(action string, form, files *value.Map) ([]byte, string, err
 var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // guessType guesses a file's media type from its extension, as httpx
-// does with mimetypes, falling back to application/octet-stream.
+// does with mimetypes, falling back to application/octet-stream. Like
+// mimetypes, it gives no parameters: text/plain, not Go's text/plain;
+// charset=utf-8.
 func guessType(name string) string {
 	if ext := path.Ext(name); ext != "" {
 		if t := mime.TypeByExtension(ext); t != "" {
-			return t
+			t, _, _ = strings.Cut(t, ";")
+			return strings.TrimSpace(t)
 		}
 	}
 	return "application/octet-stream"

@@ -47,6 +47,7 @@ func TestRequestMultipart(t *testing.T) {
 		"report", value.MapOf("filename", "../../etc/re<po>rt:v1.tar.gz", "content_base64", b64("tgz"), "content_type", "application/gzip"),
 		"doc", value.MapOf("filename", "", "content_base64", b64("d")),
 		"noext", value.MapOf("filename", "data.", "content_base64", ""),
+		"notes", value.MapOf("filename", "notes.txt", "content_base64", b64("n")),
 	)
 	got, err := run(t, req, nil, "url", srv.URL, "method", "POST",
 		"form_data", value.MapOf("title", "t", "tags", []any{"a", 2}), "files", files)
@@ -60,7 +61,8 @@ func TestRequestMultipart(t *testing.T) {
 		`{"data":"hello","filename":"plain","name":"plain","type":"application/octet-stream"},` +
 		`{"data":"tgz","filename":"reportv1.tar.gz","name":"report","type":"application/gzip"},` +
 		`{"data":"d","filename":"doc","name":"doc","type":"application/octet-stream"},` +
-		`{"data":"","filename":"data","name":"noext","type":"application/octet-stream"}]`
+		`{"data":"","filename":"data","name":"noext","type":"application/octet-stream"},` +
+		`{"data":"n","filename":"notes.txt","name":"notes","type":"text/plain"}]`
 	if s := jsonText(t, data); s != want {
 		t.Errorf("\n got %s\nwant %s", s, want)
 	}

@@ -284,7 +284,7 @@ func (r *request) build(ctx context.Context) (built, error) {
 	if h.Get("Accept") == "" {
 		h["Accept"] = acceptAny
 	}
-	if r.auth != nil {
+	if r.auth != nil && r.auth.Len() > 0 { // an empty auth is none, as Tracecat's `if auth`
 		user, uok := r.auth.Get("username")
 		pass, pok := r.auth.Get("password")
 		us, _ := user.(string)

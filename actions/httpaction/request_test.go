@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -116,6 +117,8 @@ func TestRequestData(t *testing.T) {
 		{name: "no content type", status: 200, body: "plain", want: `"plain"`},
 		{name: "vnd json is text", status: 200, contentType: "application/vnd.api+json", body: `{"a":1}`, want: `"{\"a\":1}"`},
 		{name: "latin-1", status: 200, contentType: "text/plain; charset=iso-8859-1", body: "caf\xe9", want: `"café"`},
+		{name: "charset name in capitals", status: 200, contentType: "text/plain; Charset=ISO-8859-1", body: "caf\xe9", want: `"café"`},
+		{name: "json with a byte order mark", status: 200, contentType: "application/json", body: "\xef\xbb\xbf{\"a\": 1}", want: `{"a":1}`},
 		{name: "invalid utf-8", status: 200, contentType: "text/plain", body: "a\xffb", want: "\"a\ufffdb\""},
 		{name: "head", method: "HEAD", status: 200, contentType: "application/json", body: `{"a":1}`, want: `""`},
 		{name: "redirect status is a result", status: 302, contentType: "text/plain", body: "moved", want: `"moved"`},
@@ -229,6 +232,11 @@ func TestRequestBuilding(t *testing.T) {
 			want: `{"body":"","headers":{"Accept":"*/*","Authorization":"Basic dXNlcjpwYTpzcw=="},"method":"GET","uri":"/p"}`,
 		},
 		{
+			name: "empty auth sends none",
+			args: []any{"auth", value.NewMap(0)},
+			want: `{"body":"","headers":{"Accept":"*/*"},"method":"GET","uri":"/p"}`,
+		},
+		{
 			name:    "content with payload",
 			args:    []any{"method", "POST", "content", "x", "payload", value.MapOf("a", 1)},
 			wantErr: "Raw content cannot be combined with payload, form_data, or files.",
@@ -336,6 +344,10 @@ func TestRequestStatusErrors(t *testing.T) {
 			want: "HTTP request failed with status 401. Details:\n\n```\ndenied\n```",
 		},
 		{
+			name: "other status with JSON after a byte order mark", status: 409, contentType: "application/json", body: "\xef\xbb\xbf{\"conflict\": 1}",
+			want: "HTTP request failed with status 409. Details:\n\n```\nconflict: 1\n\n```",
+		},
+		{
 			name: "other status with an empty body", status: 403,
 			want: "HTTP request failed with status 403. Details:\n\n```\n\n```",
 		},
@@ -438,6 +450,88 @@ func TestRequestRedirects(t *testing.T) {
 			t.Errorf("not a *TooManyRedirectsError: %T", err)
 		}
 	})
+}
+
+// TestRequestRedirectAuthorization checks that a followed redirect drops
+// the Authorization header once it leaves the origin, as httpx does, and
+// keeps the other headers.
+func TestRequestRedirectAuthorization(t *testing.T) {
+	t.Parallel()
+	seen := func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "auth="+r.Header.Get("Authorization")+" key="+r.Header.Get("X-Api-Key"))
+	}
+	var a, b *httptest.Server
+	a = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/same":
+			http.Redirect(w, r, "/end", http.StatusFound)
+		case "/away":
+			http.Redirect(w, r, b.URL+"/end", http.StatusFound)
+		case "/round":
+			http.Redirect(w, r, b.URL+"/back", http.StatusFound)
+		default:
+			seen(w, r)
+		}
+	}))
+	t.Cleanup(a.Close)
+	// b is the same host on another port: another origin.
+	b = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/back" {
+			http.Redirect(w, r, a.URL+"/end", http.StatusFound)
+			return
+		}
+		seen(w, r)
+	}))
+	t.Cleanup(b.Close)
+	tests := []struct{ path, auth, want string }{
+		{"/same", "header", "auth=Bearer s3cret key=k"},
+		{"/away", "header", "auth= key=k"},
+		{"/round", "header", "auth= key=k"},
+		{"/same", "basic", "auth=Basic dTpw key=k"},
+		{"/away", "basic", "auth= key=k"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.path+" "+tc.auth, func(t *testing.T) {
+			t.Parallel()
+			headers := value.MapOf("X-Api-Key", "k")
+			pairs := []any{"url", a.URL + tc.path, "method", "GET", "follow_redirects", true, "headers", headers}
+			if tc.auth == "header" {
+				headers.Set("Authorization", "Bearer s3cret")
+			} else {
+				pairs = append(pairs, "auth", value.MapOf("username", "u", "password", "p"))
+			}
+			got, err := run(t, req, nil, pairs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if data, _ := got.(*value.Map).Get("data"); data != tc.want {
+				t.Errorf("got %q, want %q", data, tc.want)
+			}
+		})
+	}
+}
+
+func TestKeepsAuthorization(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		from, to string
+		want     bool
+	}{
+		{"https://api.example.com/a", "https://API.example.com:443/b", true},
+		{"http://api.example.com/a", "https://api.example.com/b", true},
+		{"http://api.example.com:8080/a", "https://api.example.com/b", false},
+		{"https://api.example.com/a", "http://api.example.com/b", false},
+		{"https://api.example.com/a", "https://api.example.com:8443/b", false},
+		{"https://example.com/a", "https://api.example.com/b", false},
+		{"https://api.example.com/a", "https://evil.example/b", false},
+	}
+	for _, tc := range tests {
+		from, _ := url.Parse(tc.from)
+		to, _ := url.Parse(tc.to)
+		if got := keepsAuthorization(from, to); got != tc.want {
+			t.Errorf("keepsAuthorization(%s, %s) = %v, want %v", tc.from, tc.to, got, tc.want)
+		}
+	}
 }
 
 // wrapped hides an *http.Transport behind another type, as a wrapping

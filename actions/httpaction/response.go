@@ -45,7 +45,7 @@ func (r *response) data(base64Data bool) (any, error) {
 	}
 	ct := r.header.Get("Content-Type")
 	if strings.HasPrefix(ct, "application/json") {
-		v, err := value.ParseJSONText(r.text())
+		v, err := value.ParseJSONText(r.jsonText())
 		if err != nil {
 			return nil, fmt.Errorf("the response from %s has Content-Type %s but its body is not valid JSON: %w",
 				redactedURL(r.url), ct, err)
@@ -62,10 +62,16 @@ func (r *response) text() string {
 	return unsafe.String(unsafe.SliceData(r.body), len(r.body))
 }
 
+// jsonText is the body as text for JSON parsing: without a leading UTF-8
+// byte order mark, which Python's json.loads of the bytes skips.
+func (r *response) jsonText() string {
+	return strings.TrimPrefix(r.text(), "\ufeff")
+}
+
 // jsonOrText is the body parsed as JSON whatever the Content-Type, or its
 // text when it is not JSON; http_poll's condition receives it.
 func (r *response) jsonOrText() any {
-	if v, err := value.ParseJSONText(r.text()); err == nil {
+	if v, err := value.ParseJSONText(r.jsonText()); err == nil {
 		return v
 	}
 	return decodeText(r.body, r.header.Get("Content-Type"))
@@ -74,7 +80,7 @@ func (r *response) jsonOrText() any {
 // decodeText decodes a body with the charset of its Content-Type, UTF-8
 // by default; bytes that do not decode become U+FFFD.
 func decodeText(body []byte, contentType string) string {
-	if i := strings.Index(contentType, "charset="); i >= 0 {
+	if hasCharset(contentType) {
 		if _, params, err := mime.ParseMediaType(contentType); err == nil {
 			cs := strings.ToLower(params["charset"])
 			switch cs {
@@ -102,6 +108,18 @@ func decodeText(body []byte, contentType string) string {
 		body = body[n:]
 	}
 	return b.String()
+}
+
+// hasCharset reports whether a Content-Type may have a charset
+// parameter; parameter names are case-insensitive (Charset=, CHARSET=).
+func hasCharset(contentType string) bool {
+	const name = "charset"
+	for i := 0; i+len(name) <= len(contentType); i++ {
+		if strings.EqualFold(contentType[i:i+len(name)], name) {
+			return true
+		}
+	}
+	return false
 }
 
 // lowerNames spares the allocation of lowercasing the usual header names.
@@ -245,7 +263,7 @@ func redactedURL(u *url.URL) string {
 // other JSON values in their Python str() form; a body that is not JSON
 // as text.
 func details(resp *response) string {
-	v, err := value.ParseJSON(resp.body)
+	v, err := value.ParseJSONText(resp.jsonText())
 	if err != nil {
 		return decodeText(resp.body, resp.header.Get("Content-Type"))
 	}

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -292,11 +293,49 @@ func (e *TooManyRedirectsError) Error() string {
 	return fmt.Sprintf("exceeded the maximum of %d redirects", e.Max)
 }
 
-func (x *exchange) checkRedirect(_ *http.Request, via []*http.Request) error {
+// checkRedirect bounds the redirects and, as httpx does, drops the
+// Authorization header once the chain has left the first request's
+// origin (scheme, host and port), an http to https upgrade aside:
+// net/http keeps it for another port or scheme of the host and for its
+// subdomains, and puts it back when the chain returns.
+func (x *exchange) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > x.maxRedirects {
 		return &TooManyRedirectsError{Max: x.maxRedirects}
 	}
+	for i := 1; i <= len(via); i++ {
+		next := req
+		if i < len(via) {
+			next = via[i]
+		}
+		if !keepsAuthorization(via[i-1].URL, next.URL) {
+			req.Header.Del("Authorization")
+			break
+		}
+	}
 	return nil
+}
+
+// keepsAuthorization reports whether httpx keeps the Authorization header
+// on a redirect from one URL to another: same origin, or http on port 80
+// to https on port 443 of the same host.
+func keepsAuthorization(from, to *url.URL) bool {
+	if !strings.EqualFold(from.Hostname(), to.Hostname()) {
+		return false
+	}
+	fromPort, toPort := portOrDefault(from), portOrDefault(to)
+	if strings.EqualFold(from.Scheme, to.Scheme) {
+		return fromPort == toPort
+	}
+	return strings.EqualFold(from.Scheme, "http") && fromPort == "80" &&
+		strings.EqualFold(to.Scheme, "https") && toPort == "443"
+}
+
+// portOrDefault is u's port, or its scheme's default port.
+func portOrDefault(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	return defaultPort(strings.ToLower(u.Scheme))
 }
 
 // checkRetry decides whether to retry: on connection errors and on 429,

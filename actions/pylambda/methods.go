@@ -349,7 +349,8 @@ func (m *machine) strMethod(s, name string, args []any, kw kwargs) (any, error) 
 
 // strRange returns s[start:end] for the optional start and end arguments
 // of find, count, startswith and endswith, or nil when start is past the
-// end of s (where Python finds nothing, not even "").
+// end of s or end is before start (where Python finds nothing, not even
+// "").
 func (m *machine) strRange(s string, bounds []any) (*string, error) {
 	if len(bounds) == 0 {
 		return &s, nil
@@ -368,11 +369,7 @@ func (m *machine) strRange(s string, bounds []any) (*string, error) {
 		return nil, nil
 	}
 	if stop < start {
-		if start > len(r) {
-			return nil, nil
-		}
-		empty := ""
-		return &empty, nil
+		return nil, nil
 	}
 	part := string(r[start:stop])
 	return &part, nil

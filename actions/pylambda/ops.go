@@ -681,6 +681,9 @@ func (m *machine) binary(op string, a, b any) (any, error) {
 				}
 				return nil, &pyError{"ZeroDivisionError", "integer division or modulo by zero"}
 			}
+			if op == "%" && bi == -1 {
+				return 0, nil // MinInt64 % -1 fits, where the quotient does not
+			}
 			q, r, err := floorDivMod(ai, bi)
 			if op == "%" {
 				return r, err
@@ -733,7 +736,7 @@ func (m *machine) binary(op string, a, b any) (any, error) {
 			if ai == 0 {
 				return 0, nil
 			}
-			if bi >= 63 || (ai<<uint(bi))>>uint(bi) != ai {
+			if (ai<<uint(bi))>>uint(bi) != ai {
 				return nil, overflowErr()
 			}
 			return ai << uint(bi), nil

@@ -61,6 +61,9 @@ func deduplicate(ctx context.Context, args *value.Map, env *actions.Env) (any, e
 	var items []any
 	switch x := v.(type) {
 	case *value.Map:
+		if x.Len() == 0 {
+			return []any{}, nil // Tracecat's `if not items`, before its keys are read
+		}
 		items = []any{x}
 	case []any:
 		items = x
@@ -72,6 +75,9 @@ func deduplicate(ctx context.Context, args *value.Map, env *actions.Env) (any, e
 
 func isDuplicate(ctx context.Context, args *value.Map, env *actions.Env) (any, error) {
 	item, _ := args.Get("item")
+	if m, ok := item.(*value.Map); ok && m.Len() == 0 {
+		return true, nil // deduplicate keeps nothing of an empty object
+	}
 	ttl, _ := args.Get("expire_seconds")
 	kept, err := dedupItems(ctx, []any{item}, getList(args, "keys"), ttl, true, env)
 	if err != nil {

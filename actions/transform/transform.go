@@ -359,7 +359,7 @@ func flattenJSON(ctx context.Context, args *value.Map, env *actions.Env) (any, e
 // flatten_dict does: a.b for keys, a[0] for list items.
 func flatten(out *value.Map, v any, prefix string, depth int) error {
 	if depth > maxFlattenDepth {
-		return fmt.Errorf("maximum recursion depth (%d) exceeded while flattening object", maxFlattenDepth)
+		return fmt.Errorf("Maximum recursion depth (%d) exceeded while flattening object", maxFlattenDepth)
 	}
 	switch x := v.(type) {
 	case []any:

@@ -36,6 +36,14 @@ func (s *Store) RotateKey(ctx context.Context, newKey Key) error {
 	file := s.key.file
 	pending := ""
 	if file != "" {
+		// Another process may have rotated the key since this Store was
+		// opened, and died before renaming key.new: then key.new holds
+		// the only key that opens the store, and staging would replace
+		// it. Check the key first; a rotation that commits meanwhile
+		// holds the write lock this check waits for.
+		if err := s.stillOurKey(ctx); err != nil {
+			return err
+		}
 		if pending, err = stageKey(file, newKey); err != nil {
 			return err
 		}
@@ -55,6 +63,17 @@ func (s *Store) RotateKey(ctx context.Context, newKey Key) error {
 	}
 	s.key, s.aead = newKey, newAEAD
 	return nil
+}
+
+// stillOurKey reports errKeyChanged when the store's key is no longer
+// the one this Store holds.
+func (s *Store) stillOurKey(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("rotating the key: %w", err)
+	}
+	defer tx.Rollback()
+	return s.verifyKey(ctx, tx, s.aead)
 }
 
 // errCommit marks a failed commit, after which the new key file is kept:

@@ -736,6 +736,33 @@ func TestRotationCutShort(t *testing.T) {
 	wantKeyFile(t, home, newKey)
 }
 
+// A Store opened before another process's rotation that was cut short
+// (key.new renamed by nobody yet) refuses to rotate: staging its own new
+// key would replace key.new, the only key that opens the store.
+func TestRotateKeyAfterARotationCutShort(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	home, path, key, stale := keyFileStore(t)
+	mustSet(t, stale, "a", "", map[string]string{"K": "value-a"})
+	other := openStore(t, path, key)
+	cutShort := testKey(t)
+	if _, err := stageKey(key.File(), cutShort); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := cutShort.aead()
+	if err := other.reencrypt(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := stale.RotateKey(ctx, testKey(t)); !errors.Is(err, errKeyChanged) {
+		t.Fatalf("RotateKey on a stale Store: %v, want errKeyChanged", err)
+	}
+	s := openStore(t, path, key) // finishes the rotation cut short
+	if keys, err := s.Get(ctx, "a", ""); err != nil || keys["K"] != "value-a" {
+		t.Fatalf("after recovery: %v %v", keys, err)
+	}
+	wantKeyFile(t, home, cutShort)
+}
+
 func TestConcurrentOpenAndWrite(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), FileName)

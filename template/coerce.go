@@ -57,7 +57,8 @@ func (e *CoercionError) Error() string {
 // durations become ISO 8601 text, lists and dicts are rebuilt with coerced
 // items. v must be JSON-shaped (nil, bool, int, int64, float64, string,
 // []any, *value.Map); v itself is never modified. A union first takes a
-// member that v matches exactly, then the first member, left to right, that
+// member that v matches exactly, then one it matches in Pydantic's strict
+// mode (an int for a float), then the first member, left to right, that
 // accepts v after coercion. On failure it returns a *[CoercionError]; for a
 // union it names the whole union, unless v is a list or dict that only one
 // member could take and the failure is inside it, as with ["a", 2] for
@@ -131,9 +132,11 @@ func (t *Type) coerce(v any, path string) (any, *CoercionError) {
 	case KindDict:
 		return t.coerceDict(v, path)
 	case KindUnion:
-		for _, m := range t.Members {
-			if m.exact(v) {
-				return m.coerce(v, path)
+		for _, strict := range [...]bool{false, true} {
+			for _, m := range t.Members {
+				if m.match(v, strict) {
+					return m.coerce(v, path)
+				}
 			}
 		}
 		var inner *CoercionError
@@ -311,7 +314,12 @@ func (t *Type) coerceKey(k string) (string, *CoercionError) {
 
 // exact reports whether v matches t without any coercion, the first pass of
 // Pydantic's smart union.
-func (t *Type) exact(v any) bool {
+func (t *Type) exact(v any) bool { return t.match(v, false) }
+
+// match reports whether v matches t exactly or, when strict is set, in
+// Pydantic's strict mode, which also takes an int for a float: the second
+// pass of its smart union, before lax coercion.
+func (t *Type) match(v any, strict bool) bool {
 	switch t.Kind {
 	case KindAny:
 		return true
@@ -324,8 +332,12 @@ func (t *Type) exact(v any) bool {
 			return true
 		}
 	case KindFloat:
-		_, ok := v.(float64)
-		return ok
+		switch v.(type) {
+		case float64:
+			return true
+		case int, int64:
+			return strict
+		}
 	case KindBool:
 		_, ok := v.(bool)
 		return ok
@@ -352,7 +364,7 @@ func (t *Type) exact(v any) bool {
 			return false
 		}
 		for _, item := range items {
-			if !t.Elem.exact(item) {
+			if !t.Elem.match(item, strict) {
 				return false
 			}
 		}
@@ -367,14 +379,14 @@ func (t *Type) exact(v any) bool {
 		anyKey := t.Key.Kind == KindStr || t.Key.Kind == KindAny
 		vals := m.Values()
 		for i, k := range m.Keys() {
-			if !anyKey && !t.Key.exact(k) || !t.Val.exact(vals[i]) {
+			if !anyKey && !t.Key.match(k, strict) || !t.Val.match(vals[i], strict) {
 				return false
 			}
 		}
 		return true
 	case KindUnion:
 		for _, m := range t.Members {
-			if m.exact(v) {
+			if m.match(v, strict) {
 				return true
 			}
 		}
@@ -414,20 +426,19 @@ func floatAsInt(f float64) (int, bool) {
 	return int(f), true
 }
 
-// parseIntText follows pydantic-core's str_as_int: a plain integer, else one
-// with a zero fraction ("4.0", "4."), else one with single underscores
-// between digits ("1_000").
+// parseIntText follows pydantic-core's str_as_int: an integer, possibly
+// with single underscores between digits ("1_000"), and optionally a
+// fraction of one or more zeros ("4.0", "1_000.00", but not "4.").
 func parseIntText(s string) (int, bool) {
 	s = strings.TrimSpace(s)
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return int(i), true
-	}
-	if dot := strings.IndexByte(s, '.'); dot >= 0 {
-		if strings.Trim(s[dot+1:], "0") != "" {
+	if whole, frac, ok := strings.Cut(s, "."); ok {
+		if frac == "" || strings.Trim(frac, "0") != "" {
 			return 0, false
 		}
-		i, err := strconv.ParseInt(s[:dot], 10, 64)
-		return int(i), err == nil
+		s = whole
+	}
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return int(i), true
 	}
 	if u, ok := stripUnderscores(s); ok {
 		i, err := strconv.ParseInt(u, 10, 64)
@@ -461,11 +472,12 @@ func laxFloat(v any) (float64, bool) {
 		}
 		return 0, true
 	case string:
-		s := strings.TrimSpace(x)
-		if f, ok := parseFloatText(s); ok {
+		if f, ok := parseFloatText(strings.TrimSpace(x)); ok {
 			return f, true
 		}
-		if u, ok := stripUnderscores(s); ok {
+		// Like pydantic-core, text with underscores is not trimmed:
+		// " 1_000" is refused where " 1000" is accepted.
+		if u, ok := stripUnderscores(x); ok {
 			return parseFloatText(u)
 		}
 	}
@@ -539,7 +551,10 @@ func laxDatetime(v any) (string, bool) {
 	return value.JSONDateTime(d), true
 }
 
-var numericText = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
+// numericText is what speedate reads as a timestamp: an integer, or a
+// decimal ("1.", ".5", "1.5") with an optional exponent ("1.5e3"; "1e3" is
+// not one).
+var numericText = regexp.MustCompile(`^[+-]?(?:[0-9]+|(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)$`)
 
 // msThreshold is where Pydantic starts reading a timestamp as milliseconds.
 const msThreshold = 2e10
@@ -630,13 +645,20 @@ func daysIn(year, month int) int {
 }
 
 // laxDuration converts v to a duration like Pydantic's lax timedelta:
-// ISO 8601 text, Python's "[-]D day[s], H:MM:SS[.f]" text, or a number of
-// seconds. The result is truncated to microseconds, as Python's is.
+// ISO 8601 text, "[-]D day[s], H:MM:SS[.f]" text (whose sign, unlike in
+// Python's str of a timedelta, applies to the whole), or a number of
+// seconds (a bool counts as 0 or 1). The result is in microseconds: ISO
+// fractions and numbers are rounded to them, H:MM:SS.f fractions truncated.
 func laxDuration(v any) (time.Duration, bool) {
 	const maxSeconds = math.MaxInt64 / int64(time.Second)
 	switch x := v.(type) {
 	case time.Duration:
 		return x, true
+	case bool:
+		if x {
+			return time.Second, true
+		}
+		return 0, true
 	case int:
 		if int64(x) > maxSeconds || int64(x) < -maxSeconds {
 			return 0, false
@@ -660,7 +682,7 @@ func laxDuration(v any) (time.Duration, bool) {
 
 var (
 	isoDuration     = regexp.MustCompile(`^([+-]?)P(?:(\d+(?:[.,]\d+)?)Y)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$`)
-	pythonDuration  = regexp.MustCompile(`^([+-]?\d+) days?(?:, (\d+):(\d{2}):(\d{2})(?:\.(\d+))?)?$`)
+	pythonDuration  = regexp.MustCompile(`^([+-]?)(\d+) days?(?:, (\d+):(\d{2}):(\d{2})(?:\.(\d+))?)?$`)
 	clockDuration   = regexp.MustCompile(`^([+-]?)(\d+):(\d{2}):(\d{2})(?:\.(\d+))?$`)
 	isoDurationUnit = [...]time.Duration{
 		24 * time.Hour * 365, // Y, as Pydantic counts it
@@ -675,31 +697,45 @@ var (
 
 func parseDurationText(s string) (time.Duration, bool) {
 	if m := isoDuration.FindStringSubmatch(s); m != nil {
-		if strings.HasSuffix(s, "P") || strings.HasSuffix(s, "T") {
-			return 0, false // no component, or "T" without a time component
-		}
-		total := new(big.Int)
+		// At least one component ("P1DT" is P1D, but "PT" is nothing),
+		// and only the last may have a fraction, as in speedate.
+		total, fraction := (*big.Int)(nil), false
 		for i, unit := range isoDurationUnit {
-			if m[i+2] != "" {
-				total.Add(total, decimalMicros(m[i+2], unit))
+			num := m[i+2]
+			if num == "" {
+				continue
 			}
+			if fraction {
+				return 0, false
+			}
+			fraction = strings.ContainsAny(num, ".,")
+			if total == nil {
+				total = new(big.Int)
+			}
+			total.Add(total, decimalMicros(num, unit, true))
+		}
+		if total == nil {
+			return 0, false
 		}
 		return microsToDuration(total, m[1] == "-")
 	}
 	if m := pythonDuration.FindStringSubmatch(s); m != nil {
-		days, err := strconv.ParseInt(m[1], 10, 64)
-		if err != nil || days > 1e6 || days < -1e6 {
+		days, err := strconv.ParseInt(m[2], 10, 64)
+		if err != nil || days > 1e6 {
 			return 0, false
 		}
 		total := big.NewInt(days * 86400e6)
-		if m[2] != "" {
-			clock, ok := clockMicros(m[2], m[3], m[4], m[5])
+		if m[3] != "" {
+			if h, _ := strconv.Atoi(m[3]); h > 23 {
+				return 0, false // the hours after days are an hour of the day
+			}
+			clock, ok := clockMicros(m[3], m[4], m[5], m[6])
 			if !ok {
 				return 0, false
 			}
 			total.Add(total, clock)
 		}
-		return microsToDuration(total, false)
+		return microsToDuration(total, m[1] == "-")
 	}
 	if m := clockDuration.FindStringSubmatch(s); m != nil {
 		clock, ok := clockMicros(m[2], m[3], m[4], m[5])
@@ -718,22 +754,26 @@ func clockMicros(h, m, s, frac string) (*big.Int, bool) {
 	if mi > 59 || se > 59 {
 		return nil, false
 	}
-	total := decimalMicros(h, time.Hour)
+	total := decimalMicros(h, time.Hour, false)
 	total.Add(total, big.NewInt(int64(mi)*60e6+int64(se)*1e6))
 	if frac != "" {
-		total.Add(total, decimalMicros("0."+frac, time.Second))
+		total.Add(total, decimalMicros("0."+frac, time.Second, false))
 	}
 	return total, true
 }
 
 // decimalMicros returns the decimal text num ("12", "1.5", "0,25") times unit,
-// in whole microseconds, truncated.
-func decimalMicros(num string, unit time.Duration) *big.Int {
+// in whole microseconds, truncated, or rounded half up when round is set.
+func decimalMicros(num string, unit time.Duration, round bool) *big.Int {
 	num = strings.Replace(num, ",", ".", 1)
 	whole, frac, _ := strings.Cut(num, ".")
 	n, _ := new(big.Int).SetString(whole+frac, 10)
 	n.Mul(n, big.NewInt(unit.Microseconds()))
-	return n.Quo(n, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(len(frac))), nil))
+	d := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(len(frac))), nil)
+	if round {
+		n.Add(n, new(big.Int).Rsh(d, 1))
+	}
+	return n.Quo(n, d)
 }
 
 func microsToDuration(us *big.Int, negative bool) (time.Duration, bool) {

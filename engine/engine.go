@@ -261,7 +261,8 @@ func (e *engine) prepareTemplate(ctx context.Context, t *template.Template, inpu
 		return nil, nil, err
 	}
 	var decls [8]*template.Secret
-	secrets, err := e.loadSecrets(ctx, t.ID(), e.appendDeclarations(decls[:0], t), t.SecretAliases)
+	declared, aliases := e.appendDeclarations(decls[:0], t)
+	secrets, err := e.loadSecrets(ctx, t.ID(), declared, aliases)
 	if err != nil {
 		return nil, nil, err
 	}

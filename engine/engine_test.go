@@ -267,6 +267,89 @@ func TestRunNestedTemplates(t *testing.T) {
 	}
 }
 
+// A secret passed to a nested template as an input, and changed there, is
+// a value derived from the secret: masked in the child's result, and in
+// what the caller derives from that result in turn.
+func TestRunNestedTemplateMasksDerivedInputs(t *testing.T) {
+	t.Parallel()
+	child := `definition:
+  title: Child
+  display_group: Test
+  namespace: tools.test
+  name: child
+  expects:
+    x: {type: str}
+  steps:
+    - {ref: d, action: test.echo, args: {value: "${{ FN.uppercase(inputs.x) }}"}}
+  returns: ${{ steps.d.result }}
+`
+	parent := `definition:
+  title: Parent
+  display_group: Test
+  namespace: tools.test
+  name: parent
+  secrets:
+    - {name: api, keys: [KEY]}
+  expects: {}
+  steps:
+    - {ref: c, action: tools.test.child, args: {x: "${{ SECRETS.api.KEY }}"}}
+  returns:
+    up: ${{ steps.c.result }}
+    rev: ${{ FN.slice(steps.c.result, 0, 9) + "!" }}
+    plain: ${{ FN.uppercase("abc") }}
+`
+	reg := loadTemplates(t, map[string]string{"c.yml": child, "p.yml": parent})
+	res, err := Run(t.Context(), "tools.test.parent", nil, Options{Templates: reg, Actions: testActions(), Secrets: StaticSecrets{"api": {"KEY": "secretvalue"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := jsonOf(t, res.Value), `{"up":"SECRETVALUE","rev":"SECRETVAL!","plain":"ABC"}`; got != want {
+		t.Errorf("result = %s, want %s", got, want)
+	}
+	if got, want := jsonOf(t, res.Redacted()), `{"up":"***","rev":"***","plain":"ABC"}`; got != want {
+		t.Errorf("redacted = %s, want %s", got, want)
+	}
+}
+
+// A nested template reading an OAuth token by the seed's short form
+// (SECRETS.github.GITHUB_USER_TOKEN) gets the token, as it does when run
+// on its own.
+func TestRunNestedTemplateSecretAlias(t *testing.T) {
+	t.Parallel()
+	child := `definition:
+  title: Child
+  display_group: Test
+  namespace: tools.test
+  name: child
+  secrets:
+    - {type: oauth, provider_id: github, grant_type: authorization_code}
+  expects: {}
+  steps:
+    - {ref: d, action: test.echo, args: {value: "Bearer ${{ SECRETS.github.GITHUB_USER_TOKEN }}"}}
+  returns: ${{ steps.d.result }}
+`
+	parent := `definition:
+  title: Parent
+  display_group: Test
+  namespace: tools.test
+  name: parent
+  expects: {}
+  steps:
+    - {ref: c, action: tools.test.child, args: {}}
+  returns: ${{ steps.c.result }}
+`
+	reg := loadTemplates(t, map[string]string{"c.yml": child, "p.yml": parent})
+	for _, name := range []string{"tools.test.child", "tools.test.parent"} {
+		res, err := Run(t.Context(), name, nil, Options{Templates: reg, Actions: testActions(), Secrets: StaticSecrets{"github_oauth": {"GITHUB_USER_TOKEN": "gho_abc"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Value != "Bearer gho_abc" {
+			t.Errorf("%s: result = %v, want Bearer gho_abc", name, res.Value)
+		}
+	}
+}
+
 func TestRunStepFailureNamesFileLineRefAndAction(t *testing.T) {
 	t.Parallel()
 	src := `definition:

@@ -157,6 +157,43 @@ func (r *Redactor) AddValue(v any) {
 	}
 }
 
+// empty reports whether r knows no secret and no derived value: then
+// nothing holds one.
+func (r *Redactor) empty() bool {
+	if r == nil {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.secrets) == 0 && len(r.short) == 0 && len(r.numbers) == 0
+}
+
+// holds reports whether v holds a secret or a value derived from one:
+// whether [Redactor.Value] would mask something in it.
+func (r *Redactor) holds(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return r.shortSecret(x) || r.String(x) != x
+	case int, float64:
+		return r.secretNumber(x)
+	case []any:
+		return slices.ContainsFunc(x, r.holds)
+	case *value.Map:
+		found := false
+		if x != nil {
+			x.Range(func(k string, it any) bool {
+				found = r.String(k) != k || r.holds(it)
+				return !found
+			})
+		}
+		return found
+	case nil, bool:
+		return false
+	}
+	s := value.Str(v)
+	return r.String(s) != s
+}
+
 // secretNumber reports whether n, a number, derives from a secret or
 // reads as one.
 func (r *Redactor) secretNumber(n any) bool {

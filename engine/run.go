@@ -24,6 +24,12 @@ type Plan struct {
 	steps *value.Map
 	next  int
 	red   *Redactor
+	// nested is set for a template another calls: its inputs are that
+	// template's evaluated args, which may hold secrets or values
+	// derived from them.
+	nested bool
+	// taint is p.taintValue, bound once.
+	taint func(e *expr.Expr, v any)
 }
 
 // Call is a step to run: the step and its evaluated args.
@@ -36,13 +42,19 @@ type Call struct {
 // VARS contexts (name → *value.Map; either may be nil) and the run's
 // redactor, which learns every value derived from SECRETS.
 func NewPlan(t *template.Template, inputs, secrets, vars *value.Map, red *Redactor) *Plan {
-	p := &Plan{env: make(expr.Env, 5)}
+	p := newPlan()
 	p.start(t, inputs, secrets, vars, red)
 	return p
 }
 
+func newPlan() *Plan {
+	p := &Plan{env: make(expr.Env, 5)}
+	p.taint = p.taintValue
+	return p
+}
+
 func (p *Plan) start(t *template.Template, inputs, secrets, vars *value.Map, red *Redactor) {
-	p.t, p.red, p.next = t, red, 0
+	p.t, p.red, p.next, p.nested = t, red, 0, false
 	p.steps = value.NewMap(len(t.Steps))
 	if secrets == nil {
 		secrets = emptyMap
@@ -58,7 +70,7 @@ func (p *Plan) start(t *template.Template, inputs, secrets, vars *value.Map, red
 var emptyMap = value.NewMap(0)
 
 // plans keeps plans, with their env maps, for the engine's own runs.
-var plans = sync.Pool{New: func() any { return &Plan{env: make(expr.Env, 5)} }}
+var plans = sync.Pool{New: func() any { return newPlan() }}
 
 // acquirePlan is NewPlan from the pool; [Plan.release] returns it.
 func acquirePlan(t *template.Template, inputs, secrets, vars *value.Map, red *Redactor) *Plan {
@@ -171,31 +183,45 @@ func (p *Plan) eval(n *template.Node) (any, error) {
 	if n.Text == nil {
 		return n.Value, nil
 	}
-	if !n.Text.Reads("SECRETS") {
+	if !n.Text.Reads("SECRETS") && p.red.empty() {
 		v, err := n.Text.Eval(p.env)
 		if err != nil {
 			return nil, p.evalError(n, err)
 		}
 		return v, nil
 	}
-	v, err := n.Text.EvalEach(p.env, func(e *expr.Expr, v any) {
-		if p.derivedFromSecret(e) {
-			p.red.AddValue(v)
-		}
-	})
+	v, err := n.Text.EvalEach(p.env, p.taint)
 	if err != nil {
 		return nil, p.evalError(n, err)
 	}
 	return v, nil
 }
 
-// derivedFromSecret reports whether e read a secret that is set: its value
-// then derives from a secret (a fallback such as
-// `SECRETS.a.K || "none"` with K unset does not).
+// taintValue adds v, the value of e, to the redactor when it derives
+// from a secret.
+func (p *Plan) taintValue(e *expr.Expr, v any) {
+	if p.derivedFromSecret(e) {
+		p.red.AddValue(v)
+	}
+}
+
+// derivedFromSecret reports whether e read a secret that is set, or a
+// value holding a secret or a value derived from one (a step's result,
+// an input a template was called with by another): its value then
+// derives from a secret (a fallback such as `SECRETS.a.K || "none"` with
+// K unset does not). A bare read needs no taint: its value is what it
+// read, masked as it is.
 func (p *Plan) derivedFromSecret(e *expr.Expr) bool {
 	secrets, _ := p.env["SECRETS"].(*value.Map)
+	_, bare := e.BareRef()
 	for _, r := range e.Refs() {
-		if r.Context != "SECRETS" || len(r.Path) != 2 || secrets == nil {
+		if r.Context != "SECRETS" {
+			if !bare && (r.Context == "steps" || r.Context == "inputs" && p.nested) && p.red.holds(lookupPath(p.env[r.Context], r.Path)) {
+				return true
+			}
+			continue
+		}
+		if len(r.Path) != 2 || secrets == nil {
 			continue
 		}
 		if keys, ok := secrets.Get(r.Path[0]); ok {
@@ -207,6 +233,21 @@ func (p *Plan) derivedFromSecret(e *expr.Expr) bool {
 		}
 	}
 	return false
+}
+
+// lookupPath returns the value at path (keys) inside v, or the value
+// where the path leaves maps, or nil when a key is missing.
+func lookupPath(v any, path []string) any {
+	for _, k := range path {
+		m, ok := v.(*value.Map)
+		if !ok || m == nil {
+			return v
+		}
+		if v, ok = m.Get(k); !ok {
+			return nil
+		}
+	}
+	return v
 }
 
 func (p *Plan) evalError(n *template.Node, err error) error {
@@ -263,6 +304,7 @@ func (e *engine) runTemplate(ctx context.Context, t *template.Template, inputs *
 		return nil, fmt.Errorf("templates nested more than %d deep (at %s); a template may not call templates that deep", e.opts.MaxDepth, t.ID())
 	}
 	plan := acquirePlan(t, inputs, secrets.m, e.opts.Vars, e.red)
+	plan.nested = depth > 0
 	defer plan.release()
 	for i := 0; ; i++ {
 		if err := ctx.Err(); err != nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -133,14 +134,17 @@ func (e *MissingSecretsError) Error() string {
 // declaration says so. Templates declare a handful of secrets, so slices
 // beat maps here.
 func (e *engine) declarations(t *template.Template) []*template.Secret {
-	return e.appendDeclarations(nil, t)
+	out, _ := e.appendDeclarations(nil, t)
+	return out
 }
 
 // appendDeclarations appends the declarations of t to out, which callers
 // may give room on their stack: a run walks them at each start. The walk
 // is depth first, a nested template's declarations coming at the place of
-// the step calling it, each template once.
-func (e *engine) appendDeclarations(out []*template.Secret, t *template.Template) []*template.Secret {
+// the step calling it, each template once. It also returns the secret
+// aliases of every template walked (the seed's short OAuth names), those
+// met first winning; the map must not be changed.
+func (e *engine) appendDeclarations(out []*template.Secret, t *template.Template) ([]*template.Secret, map[string]string) {
 	type frame struct {
 		t    *template.Template
 		next int // the next step to look at
@@ -148,6 +152,7 @@ func (e *engine) appendDeclarations(out []*template.Secret, t *template.Template
 	var seenBuf [8]*template.Template
 	var stackBuf [8]frame
 	seen, stack := seenBuf[:0], stackBuf[:0]
+	var aliases map[string]string
 	enter := func(t *template.Template) {
 		if slices.Contains(seen, t) {
 			return
@@ -155,6 +160,15 @@ func (e *engine) appendDeclarations(out []*template.Secret, t *template.Template
 		seen = append(seen, t)
 		for _, s := range t.Secrets {
 			out = addDeclaration(out, s)
+		}
+		if len(t.SecretAliases) > 0 {
+			if aliases == nil {
+				aliases = t.SecretAliases
+			} else {
+				merged := maps.Clone(t.SecretAliases)
+				maps.Copy(merged, aliases)
+				aliases = merged
+			}
 		}
 		stack = append(stack, frame{t: t})
 	}
@@ -175,7 +189,7 @@ func (e *engine) appendDeclarations(out []*template.Secret, t *template.Template
 			}
 		}
 	}
-	return out
+	return out, aliases
 }
 
 // addDeclaration adds s to out, merging it with an earlier declaration of

@@ -401,3 +401,65 @@ definition:
 		t.Errorf("outcome: %+v", out[0])
 	}
 }
+
+// TestUpdateKeepsCassetteOnFailedRecording checks that --update of a
+// case whose live run fails (the stand-in is down, or answers what the
+// case does not expect) leaves the cassette already recorded as it was,
+// instead of replacing it with the partial recording.
+func TestUpdateKeepsCassetteOnFailedRecording(t *testing.T) {
+	t.Parallel()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+	}))
+	defer api.Close()
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	tape := `version: 1
+interactions:
+  - request:
+      method: GET
+      url: https://api.example.com/hello/world
+      headers:
+        X-Api-Key: <secret:api.API_KEY>
+    response:
+      status: 200
+      headers:
+        Content-Type: application/json
+      body:
+        hello: world
+`
+	for _, live := range []string{api.URL, down.URL} {
+		dir := t.TempDir()
+		write(t, dir, map[string]string{
+			// retries: 0, so that the refused connection fails at once.
+			"echo.yml": strings.Replace(echoTemplate, "      action: core.http_request\n", "      action: core.http_request\n      retries: 0\n", 1),
+			"echo.test.yaml": `- name: live
+  inputs: {who: world}
+  secrets: {api: {API_KEY: real-key}}
+  cassette: _cassettes/live.yaml
+  live: ` + live + `
+`,
+			"_cassettes/live.yaml":  tape,
+			"echo.live.golden.json": "{\n  \"hello\": \"world\"\n}\n",
+		})
+		s, err := golden.Load(dir)
+		if err != nil || len(s.Errors) > 0 {
+			t.Fatal(err, s.Errors)
+		}
+		out := s.Run(context.Background(), golden.Options{Update: true})
+		if out[0].Status != golden.Fail || !strings.HasPrefix(out[0].Message, "the run failed: ") {
+			t.Errorf("%s: outcome %+v", live, out[0])
+		}
+		got, err := os.ReadFile(filepath.Join(dir, "_cassettes/live.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != tape {
+			t.Errorf("%s: the failed recording rewrote the cassette:\n%s", live, got)
+		}
+		s, _ = golden.Load(dir)
+		if out := s.Run(context.Background(), golden.Options{}); out[0].Status != golden.Pass {
+			t.Errorf("%s: replay after the failed recording: %+v", live, out[0])
+		}
+	}
+}

@@ -24,6 +24,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/actuatehq/actuate/engine/internal/atomicfile"
 )
 
 // Version is the cassette format version this package reads and writes.
@@ -198,13 +200,13 @@ func Load(path string) (*Cassette, error) {
 	return Parse(path, data)
 }
 
-// Save writes c to path.
+// Save writes c to path, whole or not at all.
 func (c *Cassette) Save(path string) error {
 	data, err := c.Marshal()
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return fmt.Errorf("cassette: %w", err)
 	}
 	return nil

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/actuatehq/actuate/engine/internal/atomicfile"
+
 	"github.com/actuatehq/actuate/actions"
 
 	"github.com/actuatehq/actuate/engine"
@@ -452,7 +454,7 @@ func (s *Suite) runCase(ctx context.Context, c *Case, opts Options) Outcome {
 		if err == nil && bytes.Equal(want, got) {
 			return done(updated)
 		}
-		if err := os.WriteFile(c.Golden, got, 0o644); err != nil {
+		if err := atomicfile.Write(c.Golden, got, 0o644); err != nil {
 			return fail("%v", err)
 		}
 		c.want, c.wantErr = got, nil

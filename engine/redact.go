@@ -387,6 +387,20 @@ func (h *redactingHandler) attr(a slog.Attr) slog.Attr {
 			return slog.String(a.Key, h.r.String(err.Error()))
 		}
 		return slog.String(a.Key, h.r.String(v.String()))
+	case slog.KindInt64, slog.KindUint64, slog.KindFloat64:
+		// A number that is, or derives from, a secret.
+		var n any
+		switch v.Kind() {
+		case slog.KindInt64:
+			n = int(v.Int64())
+		case slog.KindUint64:
+			n = int(v.Uint64())
+		default:
+			n = v.Float64()
+		}
+		if h.r.secretNumber(n) {
+			return slog.String(a.Key, Mask)
+		}
 	}
 	return slog.Attr{Key: a.Key, Value: v}
 }

@@ -59,6 +59,12 @@ func runActions(_ context.Context, e *env, args []string) int {
 		e.errorf("actions: unknown subcommand %q; use list or show NAME", sub)
 		return exitUsage
 	}
+	if sub == "show" {
+		if err := checkFlags(c, fs, sub, "registry"); err != nil {
+			e.errorf("%v", err)
+			return exitUsage
+		}
+	}
 	reg := loadRegistry(e, registryPaths(e, registry))
 	if sub == "list" {
 		return listActions(e, reg, *asJSON)

@@ -57,7 +57,7 @@ func runEval(_ context.Context, e *env, args []string) int {
 	c := lookupCommand("eval")
 	fs := newFlags(c)
 	var f evalFlags
-	fs.StringVar(&f.context, "context", "", "a JSON or YAML `file` with inputs, steps, SECRETS, VARS or ENV")
+	fs.Var(fileFlag{&f.context}, "context", "a JSON or YAML `file` with inputs, steps, SECRETS, VARS or ENV")
 	fs.Var(&f.inputs, "i", "an input `key=value` (repeatable)")
 	fs.Var(&f.secrets, "secret", "a secret `NAME.KEY=VALUE` (repeatable)")
 	fs.Var(&f.vars, "var", "a variable `NAME.KEY=VALUE` (repeatable)")
@@ -265,7 +265,7 @@ func buildEvalEnv(f *evalFlags) (expr.Env, any, error) {
 		}
 		text, err := readSecretText(val)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--secret %s.%s: %v", name, key, err)
+			return nil, nil, fmt.Errorf("--secret %s.%s: %v", name, key, secretFileError(err))
 		}
 		ctx.Child("SECRETS").Child(name).Set(key, text)
 	}

@@ -77,3 +77,22 @@ func registryPaths(e *env, flags []string) []string {
 	}
 	return paths
 }
+
+// fileFlag is a flag naming one file: given twice, it is an error rather
+// than the first file silently left out.
+type fileFlag struct{ name *string }
+
+func (f fileFlag) String() string {
+	if f.name == nil {
+		return ""
+	}
+	return *f.name
+}
+
+func (f fileFlag) Set(s string) error {
+	if *f.name != "" {
+		return fmt.Errorf("given twice (%s and %s); give one file", *f.name, s)
+	}
+	*f.name = s
+	return nil
+}

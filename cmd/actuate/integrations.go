@@ -294,7 +294,9 @@ func configureIntegration(ctx context.Context, e *env, provider string, f integr
 			if rerr != nil {
 				err = fmt.Errorf("reading the client secret from standard input: %v", rerr)
 			}
-			secret = strings.TrimRight(string(data), "\r\n")
+			if secret = strings.TrimRight(string(data), "\r\n"); secret == "" && err == nil {
+				err = errors.New("the client secret read from standard input is empty")
+			}
 		} else if secret = e.getenv(f.secretEnv); secret == "" {
 			err = unsetVarError("--client-secret-env", f.secretEnv, "GH_SECRET")
 		}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/actuatehq/actuate/engine/cassette"
 	"github.com/actuatehq/actuate/expr/value"
 	"github.com/actuatehq/actuate/template"
+	"go.yaml.in/yaml/v3"
 )
 
 func init() {
@@ -140,12 +142,12 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(c)
 	var f runFlags
 	fs.Var(&f.inputs, "i", "an input `key=value` (repeatable)")
-	fs.StringVar(&f.inputsFile, "inputs", "", "a JSON or YAML `file` of inputs")
+	fs.Var(fileFlag{&f.inputsFile}, "inputs", "a JSON or YAML `file` of inputs")
 	fs.Var(&f.registry, "registry", "a `folder` of templates (repeatable)")
 	fs.Var(&f.secrets, "secret", "a secret `NAME.KEY=VALUE` (repeatable)")
-	fs.StringVar(&f.secretsFile, "secrets-file", "", "a JSON or YAML `file` of secrets: name -> key -> value")
+	fs.Var(fileFlag{&f.secretsFile}, "secrets-file", "a JSON or YAML `file` of secrets: name -> key -> value")
 	fs.Var(&f.vars, "var", "a variable `NAME.KEY=VALUE` (repeatable)")
-	fs.StringVar(&f.varsFile, "vars-file", "", "a JSON or YAML `file` of variables: name -> key -> value")
+	fs.Var(fileFlag{&f.varsFile}, "vars-file", "a JSON or YAML `file` of variables: name -> key -> value")
 	fs.StringVar(&f.env, "env", "", "the `environment` of the stored secrets and variables (default \"default\")")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "send nothing; show the requests HTTP steps would send")
 	fs.BoolVar(&f.showSecrets, "show-secrets", false, "print the result without masking secrets")
@@ -176,6 +178,19 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	if f.dryRun && (f.record != "" || f.replay != "") {
 		e.errorf("run: --dry-run sends nothing, so it cannot be used with --record or --replay")
 		return exitUsage
+	}
+	if tf.address == "" && !tf.detach {
+		var only []string
+		fs.Visit(func(fl *flag.Flag) {
+			if fl.Name == "namespace" || fl.Name == "task-queue" || fl.Name == "step-timeout" {
+				only = append(only, "--"+fl.Name)
+			}
+		})
+		if len(only) > 0 {
+			e.errorf("run: %s %s for runs sent to Temporal: give --temporal HOST:PORT too, or leave %s out",
+				strings.Join(only, ", "), plural(len(only), "is", "are"), plural(len(only), "it", "them"))
+			return exitUsage
+		}
 	}
 
 	acts, err := f.python.registry()
@@ -321,6 +336,24 @@ func snapshotStore(ctx context.Context, st *secrets.Store) (*secrets.Store, func
 	return snap, func() { snap.Close(); os.RemoveAll(dir) }, nil
 }
 
+// checkWritable tells whether a file can be written at path (whole, as
+// atomicfile writes it: a new file beside it, renamed over it).
+func checkWritable(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return errors.New("it is a folder; give a file name")
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("cannot write in its folder: %v", err)
+	}
+	tmp.Close()
+	return os.Remove(tmp.Name())
+}
+
 // isFilePath tells a template file from an action name.
 func isFilePath(s string) bool {
 	return strings.HasSuffix(s, ".yml") || strings.HasSuffix(s, ".yaml") || strings.ContainsRune(s, os.PathSeparator)
@@ -429,21 +462,9 @@ func readMapFile(path, flagName string) (*value.Map, error) {
 func collectSecrets(f *runFlags) (engine.SecretSource, error) {
 	out := engine.StaticSecrets{}
 	if f.secretsFile != "" {
-		m, err := readMapFile(f.secretsFile, "--secrets-file")
-		if err != nil {
+		var err error
+		if out, err = readSecretsFile(f.secretsFile); err != nil {
 			return nil, err
-		}
-		for _, name := range m.Keys() {
-			v, _ := m.Get(name)
-			keys, ok := v.(*value.Map)
-			if !ok {
-				return nil, fmt.Errorf("--secrets-file %s: %s must be a mapping of keys to values", f.secretsFile, name)
-			}
-			out[name] = map[string]string{}
-			for _, k := range keys.Keys() {
-				kv, _ := keys.Get(k)
-				out[name][k] = value.Str(kv)
-			}
 		}
 	}
 	for _, a := range f.secrets {
@@ -453,7 +474,7 @@ func collectSecrets(f *runFlags) (engine.SecretSource, error) {
 		}
 		text, err := readSecretText(val)
 		if err != nil {
-			return nil, fmt.Errorf("--secret %s.%s: %v", name, key, err)
+			return nil, fmt.Errorf("--secret %s.%s: %v", name, key, secretFileError(err))
 		}
 		if out[name] == nil {
 			out[name] = map[string]string{}
@@ -461,6 +482,83 @@ func collectSecrets(f *runFlags) (engine.SecretSource, error) {
 		out[name][key] = text
 	}
 	return out, nil
+}
+
+// readSecretsFile reads --secrets-file, a JSON or YAML mapping of secret
+// names to mappings of keys to values. A YAML value is the text written,
+// as in the secrets of test case files: 0123 or 1.50 stay as they are,
+// not 83 or 1.5.
+func readSecretsFile(path string) (engine.StaticSecrets, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--secrets-file: %v", err)
+	}
+	out, err := decodeSecrets(data)
+	if err != nil {
+		return nil, fmt.Errorf("--secrets-file %s: %v", path, err)
+	}
+	return out, nil
+}
+
+func decodeSecrets(data []byte) (engine.StaticSecrets, error) {
+	out := engine.StaticSecrets{}
+	v, isJSON, err := parseJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	if isJSON {
+		m, ok := v.(*value.Map)
+		if !ok {
+			return nil, errors.New("the file must hold a mapping")
+		}
+		for _, name := range m.Keys() {
+			v, _ := m.Get(name)
+			keys, ok := v.(*value.Map)
+			if !ok {
+				return nil, fmt.Errorf("%s must be a mapping of keys to values", name)
+			}
+			out[name] = map[string]string{}
+			for _, k := range keys.Keys() {
+				kv, _ := keys.Get(k)
+				out[name][k] = value.Str(kv)
+			}
+		}
+		return out, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) == 0 {
+		return out, nil
+	}
+	top := unalias(doc.Content[0])
+	if top.Kind != yaml.MappingNode {
+		return nil, errors.New("the file must hold a mapping")
+	}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		name, keys := top.Content[i].Value, unalias(top.Content[i+1])
+		if keys.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("%s must be a mapping of keys to values", name)
+		}
+		out[name] = map[string]string{}
+		for j := 0; j+1 < len(keys.Content); j += 2 {
+			k, v := keys.Content[j].Value, unalias(keys.Content[j+1])
+			if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+				return nil, fmt.Errorf("line %d: %s.%s must be a string", v.Line, name, k)
+			}
+			out[name][k] = v.Value
+		}
+	}
+	return out, nil
+}
+
+// unalias returns the node an alias stands for, or n itself.
+func unalias(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
 }
 
 // collectVars reads --vars-file and --var into the VARS context.
@@ -497,6 +595,7 @@ type progress struct {
 	json     bool
 	pending  bool // a "running" line awaits its result (terminal only)
 	logger   *slog.Logger
+	records  *slog.Logger // with --log-format json: steps and dry-run requests
 }
 
 func newProgress(w io.Writer, quiet bool, format string) *progress {
@@ -504,15 +603,16 @@ func newProgress(w io.Writer, quiet bool, format string) *progress {
 	if f, ok := w.(*os.File); ok {
 		p.terminal = isTerminal(f)
 	}
+	// Information (what a Python step printed, say) is progress too:
+	// --quiet leaves only warnings.
+	level := slog.LevelInfo
+	if quiet {
+		level = slog.LevelWarn
+	}
 	if p.json {
-		p.logger = slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		p.logger = slog.New(slog.NewJSONHandler(lockedWriter{p}, &slog.HandlerOptions{Level: level}))
+		p.records = slog.New(slog.NewJSONHandler(lockedWriter{p}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	} else {
-		// Information (what a Python step printed, say) is progress too:
-		// --quiet leaves only warnings.
-		level := slog.LevelInfo
-		if quiet {
-			level = slog.LevelWarn
-		}
 		p.logger = slog.New(&humanHandler{w: lockedWriter{p}, level: level})
 	}
 	return p
@@ -553,7 +653,7 @@ func (p *progress) event(ev engine.Event) {
 		if ev.Err != "" {
 			attrs = append(attrs, "error", ev.Err)
 		}
-		p.logger.Info("step", attrs...)
+		p.records.Info("step", attrs...)
 		return
 	}
 	p.mu.Lock()
@@ -584,7 +684,7 @@ func (p *progress) event(ev engine.Event) {
 func (p *progress) dryRun(ev engine.Event) {
 	r := ev.Request
 	if p.json {
-		p.logger.Info("dry run", "step", ev.Step, "method", r.Method, "url", r.URL, "headers", r.Headers, "body", r.Body)
+		p.records.Info("dry run", "step", ev.Step, "method", r.Method, "url", r.URL, "headers", r.Headers, "body", r.Body)
 		return
 	}
 	p.mu.Lock()
@@ -639,6 +739,12 @@ func setupCassette(f *runFlags, opts *engine.Options) (*tape, error) {
 	opts.Secrets = engine.ObserveSecrets(opts.Secrets, scrub.Add)
 	t := &tape{file: f.record}
 	if f.record != "" {
+		// A cassette that cannot be written is found out now, not after a
+		// live run whose requests cannot be taken back; nothing is left
+		// at the path meanwhile.
+		if err := checkWritable(f.record); err != nil {
+			return nil, fmt.Errorf("--record %s: %v", f.record, err)
+		}
 		t.recorder = cassette.NewRecorder(engine.DefaultTransport(), scrub)
 		opts.Transport = t.recorder
 		return t, nil

@@ -115,6 +115,9 @@ func runRuns(ctx context.Context, e *env, args []string) int {
 		if err == nil && len(rest) != 1 {
 			err = fmt.Errorf("runs %s: give one run id", sub)
 		}
+		if err == nil && sub == "show" && tf.namespace != "" && tf.address == "" {
+			err = errors.New("runs show: --namespace goes with --temporal HOST:PORT, which shows the run as Temporal knows it; without it, the run history is shown")
+		}
 	case "prune":
 		err = checkFlags(c, fs, sub, "older-than")
 		if err == nil && len(rest) > 0 {

@@ -270,6 +270,9 @@ func readAssignments(e *env, cmd string, args []string, secret bool) (keys []str
 			val = strings.TrimRight(string(data), "\r\n")
 		case strings.HasPrefix(val, "@"):
 			if val, err = readSecretText(val); err != nil {
+				if secret {
+					err = secretFileError(err)
+				}
 				return nil, nil, fmt.Errorf("%s: %s: %v", cmd, key, err)
 			}
 		}
@@ -287,6 +290,12 @@ func setSecret(ctx context.Context, e *env, envName, name string, args []string)
 	if err != nil {
 		e.errorf("%v", err)
 		return exitUsage
+	}
+	for _, k := range keys {
+		if vals[k] == "" { // refused before the store is created for nothing
+			e.errorf("secrets set: secret %s: key %s has an empty value", name, k)
+			return exitUsage
+		}
 	}
 	st, err := openStore(ctx, e, envName, true)
 	if err != nil {

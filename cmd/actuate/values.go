@@ -3,8 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/actuatehq/actuate/expr/fn"
 	"github.com/actuatehq/actuate/expr/value"
@@ -62,6 +64,17 @@ func readSecretText(val string) (string, error) {
 	return text, err
 }
 
+// secretFileError is the error of reading the @FILE of a secret's value,
+// without the file name: a value that starts with @ may be the secret
+// itself, not a file name.
+func secretFileError(err error) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("cannot read the file named after @ (the name is not shown, in case the value is a secret starting with @; give such a value in a file, as @FILE): %v", pe.Err)
+}
+
 // readValue reads a flag value as JSON when it parses as JSON, as text
 // otherwise.
 func readValue(val string) (any, error) {
@@ -83,8 +96,8 @@ func jsonOrText(text string) any {
 
 // decodeData decodes a JSON or YAML document into values.
 func decodeData(data []byte) (any, error) {
-	if v, err := value.ParseJSON(data); err == nil {
-		return v, nil
+	if v, isJSON, err := parseJSON(data); isJSON {
+		return v, err
 	}
 	v, err := fn.ParseYAML(string(data))
 	if err != nil {
@@ -94,4 +107,18 @@ func decodeData(data []byte) (any, error) {
 		return value.NewMap(0), nil
 	}
 	return v, nil
+}
+
+// parseJSON decodes data when it is JSON; isJSON is false when it is not.
+// JSON that is not UTF-8 is an error, rather than text whose bytes become
+// U+FFFD.
+func parseJSON(data []byte) (v any, isJSON bool, err error) {
+	v, err = value.ParseJSON(data)
+	if err != nil {
+		return nil, false, nil
+	}
+	if !utf8.Valid(data) {
+		return nil, true, errors.New("the file is not UTF-8 text")
+	}
+	return v, true, nil
 }

@@ -113,6 +113,10 @@ func setVar(ctx context.Context, e *env, envName, name string, args []string) in
 	}
 	values := value.NewMap(len(keys))
 	for _, k := range keys {
+		if !secrets.IsKeyName(k) { // refused before the store is created for nothing
+			e.errorf("vars set: variable %s: invalid key name %q: use letters, digits and underscores", name, k)
+			return exitUsage
+		}
 		values.Set(k, jsonOrText(texts[k]))
 	}
 	st, err := openStore(ctx, e, envName, true)

@@ -44,10 +44,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
@@ -154,11 +156,25 @@ func Open(ctx context.Context, path string, key Key, opts ...Option) (*Store, er
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
 	s.db = db
-	if err := s.init(ctx); err != nil {
-		db.Close()
-		return nil, err
+	// Processes opening a new file at the same moment may find it busy
+	// even with the busy timeout (SQLite does not wait where waiting
+	// could deadlock, as when one turns on WAL): they try again.
+	for start := time.Now(); ; {
+		err := s.init(ctx)
+		if err == nil {
+			return s, nil
+		}
+		if !isBusy(err) || time.Since(start) > lockWait {
+			db.Close()
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			db.Close()
+			return nil, ctx.Err()
+		case <-time.After(10*time.Millisecond + time.Duration(rand.Int64N(int64(40*time.Millisecond)))):
+		}
 	}
-	return s, nil
 }
 
 // init checks the schema version and the key, then migrates.

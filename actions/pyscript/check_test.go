@@ -219,6 +219,15 @@ func TestModuleBindings(t *testing.T) {
 	if d := moduleBindings("def g(p, /, q): pass")[0].Def; d.accepts("p") || !d.accepts("q") || d.accepts("r") {
 		t.Errorf("g's parameters: %+v", d)
 	}
+	// The commas of a lambda's parameters, in a default, end no parameter.
+	for src, want := range map[string]string{
+		"def main(key=lambda a, b: a, x=1, y=lambda: 0, z=(lambda c, d: c)): pass": "main(key=…, x=…, y=…, z=…)",
+		"f = lambda a, key=lambda x, y: x, b=2: a":                                 "f(a, key=…, b=…)",
+	} {
+		if got := moduleBindings(src)[0].Def.signature(); got != want {
+			t.Errorf("%s: signature %s, want %s", src, got, want)
+		}
+	}
 	// A def decorated by the script's own function stays a function of
 	// the script, its parameters unknown.
 	if got := moduleBindings("def deco(f):\n    return f\n@deco\ndef h(a): pass\n")[1]; got.Name != "h" || got.Kind != isFunction || got.Def != nil {

@@ -75,6 +75,8 @@ func (w *marshaler) append(b []byte, v any) ([]byte, error) {
 			return binary.LittleEndian.AppendUint32(b, uint32(int32(x))), nil
 		}
 		return appendLong(b, x), nil
+	case int64:
+		return w.append(b, int(x))
 	case float64:
 		b = append(b, mFloat)
 		return binary.LittleEndian.AppendUint64(b, math.Float64bits(x)), nil

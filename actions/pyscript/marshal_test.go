@@ -34,6 +34,14 @@ func TestMarshalRoundTrip(t *testing.T) {
 	if got, want := jsonOf(t, back), jsonOf(t, v); got != want {
 		t.Errorf("round trip:\n%s\nwant\n%s", got, want)
 	}
+	// The engine's values hold int64s too (a Python int, as int is).
+	data, err = new(marshaler).append(nil, []any{int64(7), int64(math.MinInt64)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := unmarshal(data); err != nil || jsonOf(t, back) != `[7,-9223372036854775808]` {
+		t.Errorf("int64s: %v, %v", back, err)
+	}
 	if _, err := new(marshaler).append(nil, value.MapOf("ch", make(chan int))); err == nil || err.Error() != "a chan int cannot be passed to Python" {
 		t.Errorf("error %v", err)
 	}

@@ -287,7 +287,7 @@ func fromPython(v any) any {
 					f, ok = float64(n), true
 				}
 				if ok {
-					return value.ISODuration(time.Duration(f * float64(time.Second)))
+					return isoDuration(f)
 				}
 			}
 		}
@@ -303,6 +303,25 @@ func fromPython(v any) any {
 		return x
 	}
 	return v
+}
+
+// isoDuration writes secs seconds as value.ISODuration does, beyond the
+// ±292 years of a time.Duration too: a timedelta reaches 999999999 days.
+func isoDuration(secs float64) string {
+	days := int64(secs) / 86400
+	text := value.ISODuration(time.Duration((secs - float64(days*86400)) * float64(time.Second)))
+	if days == 0 {
+		return text
+	}
+	sign := ""
+	if days < 0 {
+		sign, days = "-", -days
+	}
+	rest := strings.TrimPrefix(strings.TrimPrefix(text, "-"), "P")
+	if rest == "T0S" {
+		rest = ""
+	}
+	return fmt.Sprintf("%sP%dD%s", sign, days, rest)
 }
 
 // outcome is what one interpreter process left behind.
@@ -430,8 +449,14 @@ func (a *Action) start(ctx context.Context, in *Interpreter, c *call, dir string
 	waitErr := cmd.Wait()
 	// Whatever the script started is gone with its process group.
 	_ = killGroup(cmd.Process.Pid)
-	replyR.Close()
-	<-done
+	// The rest of the reply may still be in the pipe: read it to its end,
+	// unless a process that left the group holds the pipe open.
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		replyR.Close()
+		<-done
+	}
 	if readErr != nil && !errors.Is(readErr, os.ErrClosed) {
 		reply = nil
 	}

@@ -102,9 +102,12 @@ func TestResults(t *testing.T) {
 		{"key order kept", "def main():\n    return {\"z\": 1, \"a\": 2, \"m\": {\"y\": 1, \"b\": 2}}\n", nil, `{"z":1,"a":2,"m":{"y":1,"b":2}}`},
 		{"datetimes as ISO text", "import datetime\ndef main():\n    return [datetime.datetime(2024, 5, 6, 7, 8, 9, tzinfo=datetime.timezone.utc), datetime.date(2024, 1, 2), datetime.time(3, 4)]\n", nil, `["2024-05-06T07:08:09+00:00","2024-01-02","03:04:00"]`},
 		{"datetime objects without isoformat as their repr", "import datetime\ndef main():\n    return [datetime.timezone.utc, datetime.timezone(datetime.timedelta(hours=2))]\n", nil, `["datetime.timezone.utc","datetime.timezone(datetime.timedelta(seconds=7200))"]`},
+		{"datetime subclasses as datetimes", "import datetime\nclass D(datetime.datetime):\n    pass\nclass T(datetime.timedelta):\n    pass\ndef main():\n    return [D(2024, 1, 2, 3, 4, 5), T(hours=1)]\n", nil, `["2024-01-02T03:04:05","PT1H"]`},
 		{"durations as ISO 8601", "import datetime\ndef main():\n    return [datetime.timedelta(days=1, seconds=3723, microseconds=500000), datetime.timedelta(0)]\n", nil, `["P1DT1H2M3.5S","PT0S"]`},
 		{"dict keys as JSON writes them", "def main():\n    return {1: 'a', None: 'c', 2.5: 'd', False: 'x'}\n", nil, `{"1":"a","null":"c","2.5":"d","false":"x"}`},
 		{"subclasses as their base", "import collections, enum\nclass E(enum.IntEnum):\n    A = 3\ndef main():\n    return collections.OrderedDict([('e', E.A), ('t', ('x',))])\n", nil, `{"e":3,"t":["x"]}`},
+		{"str, int and float subclasses as their base's value", "import enum\nclass E(str, enum.Enum):\n    A = 'a'\nclass I(int):\n    def __int__(self):\n        return 9\nclass F(float):\n    def __float__(self):\n        return 9.0\ndef main():\n    return [E.A, I(3), F(1.5), {E.A: 1}]\n", nil, `["a",3,1.5,{"a":1}]`},
+		{"durations beyond 292 years", "import datetime\ndef main():\n    return [datetime.timedelta(days=200000, seconds=5), -datetime.timedelta(days=200000, hours=1), datetime.timedelta(days=999999)]\n", nil, `["P200000DT5S","-P200000DT1H","P999999D"]`},
 		{"shared objects written twice", "def main():\n    x = {'k': [1]}\n    return [x, x, 'interned', 'interned']\n", nil, `[{"k":[1]},{"k":[1]},"interned","interned"]`},
 		{"big ints", "def main():\n    return [2**62, -2**63, 2**70]\n", nil, `[4611686018427387904,-9223372036854775808,1.1805916207174113e+21]`},
 		{"sets sorted", "def main():\n    return {\"s\": {3, 1, 2}, \"f\": frozenset([\"b\", \"a\"])}\n", nil, `{"s":[1,2,3],"f":["a","b"]}`},
@@ -232,6 +235,10 @@ func TestErrors(t *testing.T) {
 			"the value the function returned cannot be written as JSON: ValueError: Circular reference detected", nil},
 		{"NaN result", map[string]any{"script": "def main():\n    return float('nan')\n"},
 			"the value the function returned cannot be written as JSON: ValueError: Out of range float values are not JSON compliant", nil},
+		{"NaN key", map[string]any{"script": "def main():\n    return {float('-inf'): 1}\n"},
+			"the value the function returned cannot be written as JSON: ValueError: Out of range float values are not JSON compliant", nil},
+		{"exception whose str() fails", map[string]any{"script": "class E(Exception):\n    def __str__(self):\n        raise RuntimeError('no')\ndef main():\n    raise E()\n"},
+			"E: <exception str() failed>\nTraceback (most recent call last):\n  script line 5, in main: raise E()", nil},
 		{"key not JSON", map[string]any{"script": "def main():\n    return {(1, 2): 'x'}\n"},
 			"the value the function returned cannot be written as JSON: TypeError: keys must be str, int, float, bool or None, not tuple", nil},
 		{"missing dependencies", map[string]any{"script": "def main():\n    pass\n", "dependencies": []any{"json", "no-such-package-xyz>=1.0", "other_missing_pkg[extra]"}},
@@ -607,5 +614,44 @@ func TestRunnerBytecodeCache(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", "/proc/no-cache-here")
 	if got := (&Interpreter{Path: in.Path, Version: in.Version}).runnerArgs(); len(got) != 2 || got[0] != "-c" || got[1] != runnerSource {
 		t.Errorf("runner args without a cache %.40q", got)
+	}
+}
+
+// The end of a large reply may still be in the pipe when the interpreter
+// has exited: it is read, not cut off. Steps run side by side, so that
+// the reader of some lags behind the exit.
+func TestLargeResultsReadWhole(t *testing.T) {
+	t.Parallel()
+	a := New(Config{})
+	errs := make(chan error, 32)
+	for range cap(errs) {
+		go func() {
+			res, _, err := runStep(t, a, map[string]any{"script": "def main():\n    return ['x' * 100000] * 10\n"})
+			if list, ok := res.([]any); err == nil && (!ok || len(list) != 10 || list[9] != strings.Repeat("x", 100000)) {
+				err = fmt.Errorf("result %.100v", res)
+			}
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// Without the sandbox, a process that leaves the script's process group
+// survives it and may hold the reply's pipe open: the step does not wait
+// for it.
+func TestReplyPipeHeldOpen(t *testing.T) {
+	t.Parallel()
+	script := "import os, time\ndef main():\n    if os.fork() == 0:\n        os.setsid()\n        null = os.open(os.devnull, os.O_WRONLY)\n        os.dup2(null, 1)\n        os.dup2(null, 2)\n        time.sleep(6)\n        os._exit(0)\n    return 'done'\n"
+	start := time.Now()
+	res, _, err := runStep(t, New(Config{Sandbox: SandboxOff}), map[string]any{"script": script})
+	if err != nil || res != "done" {
+		t.Fatalf("result %v, error %v", res, err)
+	}
+	if took := time.Since(start); took > 4*time.Second {
+		t.Errorf("the step took %s", took)
 	}
 }

@@ -52,12 +52,14 @@ def plain(o, active):
         out = [plain(v, active) for v in o]
         active.discard(id(o))
         return out
+    # Subclasses (enums among them) as json writes them: their base's
+    # value, not what their own __str__, __int__ or __float__ returns.
     if isinstance(o, str):
-        return str(o)
+        return str.__str__(o)
     if isinstance(o, int):
-        return int(o)
+        return int.__int__(o)
     if isinstance(o, float):
-        return float(o)
+        return float.__float__(o)
     if isinstance(o, (set, frozenset)):
         try:
             items = sorted(o)
@@ -66,10 +68,13 @@ def plain(o, active):
         return plain(items, active)
     if isinstance(o, (bytes, bytearray)):
         return bytes(o).decode("utf-8", "replace")
-    if t.__module__ == "datetime":
-        if hasattr(o, "total_seconds"):
+    # Wherever a datetime exists, the datetime module is loaded; its
+    # subclasses (pandas' Timestamp and Timedelta among them) count too.
+    dt = sys.modules.get("datetime")
+    if dt is not None:
+        if isinstance(o, dt.timedelta):
             return {TYPE_TAG: "timedelta", "value": o.total_seconds()}
-        if hasattr(o, "isoformat"):
+        if isinstance(o, (dt.datetime, dt.date, dt.time)):
             return o.isoformat()
     return repr(o)
 
@@ -90,10 +95,12 @@ def json_key(k):
     if k is None:
         return "null"
     if isinstance(k, str):
-        return str(k)
+        return str.__str__(k)
     if isinstance(k, int):
         return int.__repr__(k)
     if isinstance(k, float):
+        if k != k or k in (float("inf"), float("-inf")):
+            raise ValueError("Out of range float values are not JSON compliant")
         return float.__repr__(k)
     raise TypeError("keys must be str, int, float, bool or None, not %s" % type(k).__name__)
 
@@ -133,7 +140,11 @@ def frames(tb):
 
 
 def exception(e):
-    err = {"type": type(e).__name__, "message": str(e), "frames": frames(e.__traceback__)}
+    try:
+        message = str(e)
+    except BaseException:
+        message = "<exception str() failed>"  # as Python's traceback says
+    err = {"type": type(e).__name__, "message": message, "frames": frames(e.__traceback__)}
     if isinstance(e, ModuleNotFoundError) and e.name:
         err["stdlib"] = e.name.split(".")[0] in getattr(sys, "stdlib_module_names", ())
     return {"error": err}

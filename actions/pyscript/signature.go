@@ -375,9 +375,13 @@ func valueBinding(value string, at int, lookup func(string) (binding, bool)) bin
 func (b binding) withLambdaParams(text string) binding {
 	s := scanner{src: text}
 	var pieces []string
-	from := 0
+	from, lambdas := 0, 0
 	for s.pos < len(text) {
 		c := text[s.pos]
+		if s.inLambdaParams(&lambdas) {
+			s.step()
+			continue
+		}
 		if s.depth == 0 && (c == ',' || c == ':') {
 			pieces = append(pieces, text[from:s.pos])
 			from = s.pos + 1
@@ -572,9 +576,13 @@ func (s *scanner) readDef(start, at int) (funcDef, bool) {
 	s.pos = j + 1
 	s.depth = 0
 	var pieces []string
-	from := s.pos
+	from, lambdas := s.pos, 0
 	for s.pos < len(s.src) {
 		c := s.src[s.pos]
+		if s.inLambdaParams(&lambdas) {
+			s.step()
+			continue
+		}
 		if s.depth == 0 && (c == ',' || c == ')') {
 			pieces = append(pieces, s.src[from:s.pos])
 			s.pos++
@@ -588,6 +596,25 @@ func (s *scanner) readDef(start, at int) (funcDef, bool) {
 	}
 	s.depth = 0
 	return funcDef{}, false
+}
+
+// inLambdaParams reports whether pos is inside the parameters of a
+// lambda that is a default in a parameter list, as in
+// "key=lambda a, b: a", whose commas do not end the parameter; *open
+// counts the lambdas whose parameters have not ended.
+func (s *scanner) inLambdaParams(open *int) bool {
+	if s.depth > 0 {
+		return *open > 0
+	}
+	switch c := s.src[s.pos]; {
+	case c == ':' && *open > 0:
+		*open--
+		return true
+	case isIdentStart(s.src, s.pos) && leadingName(s.src[s.pos:]) == "lambda":
+		*open++
+		return true
+	}
+	return *open > 0
 }
 
 // withParams fills in the parameters from the pieces of a parameter list.

@@ -247,6 +247,8 @@ func TestErrors(t *testing.T) {
 			`env_vars: "A=B" is not a valid environment variable name`, nil},
 		{"bad timeout", map[string]any{"script": "def main():\n    pass\n", "timeout_seconds": 0},
 			"timeout_seconds must be a positive number of seconds, got 0", nil},
+		{"timeout too long", map[string]any{"script": "def main():\n    pass\n", "timeout_seconds": 10_000_000_000},
+			"timeout_seconds must be at most 31536000 (a year), got 10000000000", nil},
 	}
 	a := New(Config{})
 	for _, c := range cases {

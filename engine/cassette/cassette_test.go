@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -269,6 +270,27 @@ func TestScrub(t *testing.T) {
 	}
 	if got := s.header("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("me:gho_abc"))); got != "Basic <secret:github_oauth.GITHUB_USER_TOKEN>" {
 		t.Errorf("basic: %s", got)
+	}
+}
+
+// A short value learned by its field's name (a test server's token "at")
+// is scrubbed where it stands alone, not inside other words; a long one
+// everywhere; a short one also given as a secret everywhere.
+func TestScrubLearnedShortValues(t *testing.T) {
+	s := NewScrubber(nil, Secret{"api.KEY", "k9"})
+	s.learnJSON([]byte(`{"access_token": "at", "refresh_token": "rt-0123456789", "token": "k9"}`))
+	s.learnForm(url.Values{"code": {"c1"}}, secretQuery)
+	for in, want := range map[string]string{
+		`{"access_token": "at", "sent_at": 1}`: `{"access_token": "<secret:access_token>", "sent_at": 1}`,
+		"Content-Type: application/json":       "Content-Type: application/json",
+		"Authorization: Bearer at":             "Authorization: Bearer <secret:access_token>",
+		"grant_type=x&code=c1&path=/at/c10":    "grant_type=x&code=<secret:code>&path=/<secret:access_token>/c10",
+		"rt-0123456789xyz":                     "<secret:refresh_token>xyz",
+		"pk9 k9":                               "p<secret:api.KEY> <secret:api.KEY>",
+	} {
+		if got := s.String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package cassette
 import (
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -37,8 +38,12 @@ const minSecretLen = 2
 type Scrubber struct {
 	redact func(string) string
 
-	mu      sync.Mutex
-	names   map[string]string // value → placeholder
+	mu    sync.Mutex
+	names map[string]string // value → placeholder
+	// words are the values shorter than minLearnedLen learned by the
+	// name of their field (value → placeholder): replaced only where
+	// they stand alone, as in "token": "t1", not inside other words.
+	words   map[string]string
 	unnamed int
 	// learned is called with each value added, outside mu; see
 	// [Scrubber.OnAdd].
@@ -51,7 +56,7 @@ type Scrubber struct {
 // NewScrubber returns a scrubber of the given secrets; redact, which may
 // be nil, masks values derived from them.
 func NewScrubber(redact func(string) string, secrets ...Secret) *Scrubber {
-	s := &Scrubber{redact: redact, names: map[string]string{}}
+	s := &Scrubber{redact: redact, names: map[string]string{}, words: map[string]string{}}
 	for _, sec := range secrets {
 		s.Add(sec.Name, sec.Value)
 	}
@@ -71,16 +76,48 @@ func (s *Scrubber) Add(name, value string) {
 		s.mu.Unlock()
 		return
 	}
-	if name == "" {
-		s.unnamed++
-		name = strconv.Itoa(s.unnamed)
+	ph, isWord := s.words[value] // learned first: it keeps its placeholder
+	if isWord {
+		delete(s.words, value)
+	} else {
+		if name == "" {
+			s.unnamed++
+			name = strconv.Itoa(s.unnamed)
+		}
+		ph = Placeholder(name)
 	}
-	s.names[value] = Placeholder(name)
+	s.names[value] = ph
 	s.replacer = nil
 	learned := s.learned
 	s.mu.Unlock()
 	if learned != nil {
 		learned(value)
+	}
+}
+
+// minLearnedLen is the shortest value learned by its field's name (see
+// learn) that is scrubbed wherever it appears. Real credentials are
+// longer; a shorter value (a test server's "at") is scrubbed only where
+// it stands alone, so that it does not break up "application/json".
+const minLearnedLen = 8
+
+// learn adds a value found in a field named like a secret: as Add does,
+// or, when it is shorter than minLearnedLen, as a word.
+func (s *Scrubber) learn(name, value string) {
+	if len(value) >= minLearnedLen {
+		s.Add(name, value)
+		return
+	}
+	if len(value) < minSecretLen || strings.Contains(value, placeholderOpen) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.names[value]; ok {
+		return
+	}
+	if _, ok := s.words[value]; !ok {
+		s.words[value] = Placeholder(name)
 	}
 }
 
@@ -117,15 +154,56 @@ func (s *Scrubber) String(text string) string {
 		s.replacer = s.newReplacer()
 	}
 	rep := s.replacer
+	var words map[string]string
+	if len(s.words) > 0 {
+		words = maps.Clone(s.words)
+	}
 	s.mu.Unlock()
 	text = unescapePlaceholders(text)
 	if rep != nil {
 		text = rep.Replace(text)
 	}
+	for v, ph := range words {
+		text = replaceWord(text, v, ph)
+	}
 	if s.redact == nil {
 		return text
 	}
 	return redactBetween(text, s.redact)
+}
+
+// replaceWord replaces the occurrences of word in text that no letter,
+// digit, underscore or other character of a token stands next to.
+func replaceWord(text, word, with string) string {
+	var b strings.Builder
+	rest := text
+	for {
+		i := strings.Index(rest, word)
+		if i < 0 {
+			break
+		}
+		end := i + len(word)
+		before := len(text) - len(rest) + i
+		if (before == 0 || !tokenByte(text[before-1])) && (end == len(rest) || !tokenByte(rest[end])) {
+			b.WriteString(rest[:i])
+			b.WriteString(with)
+		} else {
+			b.WriteString(rest[:end])
+		}
+		rest = rest[end:]
+	}
+	if b.Len() == 0 {
+		return text
+	}
+	b.WriteString(rest)
+	return b.String()
+}
+
+// tokenByte reports whether c may be part of a word or token, rather than
+// set it apart as quotes, spaces, "=", "&", "/" and ":" do.
+func tokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '_' || c == '-' || c == '.' || c == '~' || c >= 0x80
 }
 
 // placeholderRe finds placeholders, which the redact function must not
@@ -235,7 +313,7 @@ func (s *Scrubber) learnJSON(data []byte) {
 		case map[string]any:
 			for k, it := range x {
 				if str, ok := it.(string); ok && secretField.MatchString(k) {
-					s.Add(strings.ToLower(k), str)
+					s.learn(strings.ToLower(k), str)
 				} else {
 					walk(it)
 				}
@@ -255,7 +333,7 @@ func (s *Scrubber) learnForm(q url.Values, names *regexp.Regexp) {
 	for k, vs := range q {
 		if names.MatchString(k) {
 			for _, v := range vs {
-				s.Add(strings.ToLower(k), v)
+				s.learn(strings.ToLower(k), v)
 			}
 		}
 	}
@@ -268,7 +346,7 @@ func (s *Scrubber) learnURL(raw string) {
 		return
 	}
 	if p, ok := u.User.Password(); ok {
-		s.Add("url_password", p)
+		s.learn("url_password", p)
 	}
 	s.learnForm(u.Query(), secretQuery)
 }
@@ -282,24 +360,24 @@ func (s *Scrubber) learnHeader(name, value string) {
 	}
 	lname := strings.ToLower(name)
 	if lname != "authorization" && lname != "proxy-authorization" {
-		s.Add(lname, value)
+		s.learn(lname, value)
 		return
 	}
 	scheme, cred, ok := strings.Cut(value, " ")
 	if !ok {
-		s.Add(lname, value)
+		s.learn(lname, value)
 		return
 	}
 	cred = strings.TrimSpace(cred)
 	if strings.EqualFold(scheme, "Basic") {
 		if raw, err := base64.StdEncoding.DecodeString(cred); err == nil {
 			if _, pass, ok := strings.Cut(string(raw), ":"); ok && s.String(string(raw)) == string(raw) {
-				s.Add(lname, pass)
+				s.learn(lname, pass)
 			}
 			return
 		}
 	}
-	s.Add(lname, cred)
+	s.learn(lname, cred)
 }
 
 // header scrubs a header value. Basic credentials holding a secret (or a

@@ -82,7 +82,8 @@ Environment:
                           (added to --registry flags)
   ACTUATE_HOME            where the store (secrets, variables, integrations,
                           run history) and its key file live
-                          (default $XDG_DATA_HOME/actuate)
+                          (default $XDG_DATA_HOME/actuate, else
+                          ~/.local/share/actuate)
   ACTUATE_ENCRYPTION_KEY  the store's key (base64 of 32 bytes), instead of
                           the key file
   ACTUATE_REFRESH_MARGIN  how long before expiry OAuth tokens are refreshed

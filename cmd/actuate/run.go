@@ -47,9 +47,10 @@ line per step, and logs go to standard error.
       --secret okta.OKTA_API_TOKEN=@token.txt --var okta.base_url=https://acme.okta.com
 
 Inputs: -i key=value is converted to the type the template declares for key
-(text for str, numbers and booleans parsed, JSON for lists and dicts);
-key=@file reads the value from a file. --inputs FILE reads a JSON or YAML
-mapping; -i flags win over it.
+(text for str, numbers and booleans parsed, JSON for lists and dicts; for
+any, text that is JSON is read as JSON, so give '"5"' for the text 5);
+key=@file reads the value from a file, trailing newline included. --inputs
+FILE reads a JSON or YAML mapping; -i flags win over it.
 
 Secrets and variables: --secret NAME.KEY=VALUE (VALUE=@file reads a file)
 and --secrets-file FILE (a mapping name -> key -> value); --var and
@@ -429,7 +430,7 @@ func inputValue(text string, t *template.Type) any {
 
 func acceptsText(t *template.Type) bool {
 	switch t.Kind {
-	case template.KindStr, template.KindAny, template.KindEnum:
+	case template.KindStr, template.KindEnum:
 		return true
 	case template.KindUnion:
 		for _, m := range t.Members {

@@ -19,7 +19,9 @@ folders named (skipping names that start with "." or "_" and *.test.yaml
 case files), and reports every problem found, not only the first: YAML and
 schema errors, input types, expressions (syntax, functions, the inputs,
 earlier steps and secrets they read), and each step's action and arguments
-against the action it calls:
+against the action it calls. Steps are checked against their actions once
+a template has no other error, so that one mistake does not show as many:
+fix what is reported and run validate again. Each problem reads:
 
   file:line:col: message
       the source line

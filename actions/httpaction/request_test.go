@@ -118,6 +118,10 @@ func TestRequestData(t *testing.T) {
 		{name: "vnd json is text", status: 200, contentType: "application/vnd.api+json", body: `{"a":1}`, want: `"{\"a\":1}"`},
 		{name: "latin-1", status: 200, contentType: "text/plain; charset=iso-8859-1", body: "caf\xe9", want: `"café"`},
 		{name: "charset name in capitals", status: 200, contentType: "text/plain; Charset=ISO-8859-1", body: "caf\xe9", want: `"café"`},
+		// ISO-8859-1 as Python's codec has it (0x80 is U+0080), not as the
+		// WHATWG table (windows-1252, 0x80 is €); Python's spellings too.
+		{name: "latin-1 is not windows-1252", status: 200, contentType: "text/plain; charset=latin_1", body: "caf\x80\xe9", want: "\"caf\u0080é\""},
+		{name: "windows-1252", status: 200, contentType: "text/plain; charset=cp1252", body: "caf\x80\xe9", want: `"caf€é"`},
 		{name: "json with a byte order mark", status: 200, contentType: "application/json", body: "\xef\xbb\xbf{\"a\": 1}", want: `{"a":1}`},
 		{name: "invalid utf-8", status: 200, contentType: "text/plain", body: "a\xffb", want: "\"a\ufffdb\""},
 		{name: "head", method: "HEAD", status: 200, contentType: "application/json", body: `{"a":1}`, want: `""`},

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
 
 	"github.com/actuatehq/actuate/expr/fn"
@@ -83,8 +84,12 @@ func decodeText(body []byte, contentType string) string {
 	if hasCharset(contentType) {
 		if _, params, err := mime.ParseMediaType(contentType); err == nil {
 			cs := strings.ToLower(params["charset"])
-			switch cs {
-			case "", "utf-8", "utf8", "us-ascii", "ascii":
+			switch {
+			case cs == "" || cs == "utf-8" || cs == "utf8" || cs == "us-ascii" || cs == "ascii":
+			case latin1Names[strings.NewReplacer("_", "-", " ", "-").Replace(cs)]:
+				if out, err := charmap.ISO8859_1.NewDecoder().Bytes(body); err == nil {
+					return string(out)
+				}
 			default:
 				if enc, err := htmlindex.Get(cs); err == nil {
 					if out, err := enc.NewDecoder().Bytes(body); err == nil {
@@ -108,6 +113,14 @@ func decodeText(body []byte, contentType string) string {
 		body = body[n:]
 	}
 	return b.String()
+}
+
+// latin1Names are the names of ISO-8859-1, spelled as Python's codecs
+// accept them ("_" as "-"): httpx decodes it with Python's codec, where
+// the WHATWG table of htmlindex has windows-1252 (0x80 is U+0080, not €).
+var latin1Names = map[string]bool{
+	"iso-8859-1": true, "iso8859-1": true, "latin-1": true, "latin1": true, "l1": true,
+	"8859": true, "cp819": true, "ibm819": true, "iso-ir-100": true, "csisolatin1": true,
 }
 
 // hasCharset reports whether a Content-Type may have a charset

@@ -59,9 +59,9 @@ const (
 	// DefaultTimeout is the wall-time limit of a step that does not set
 	// timeout_seconds.
 	DefaultTimeout = 300 * time.Second
-	// maxTimeoutSeconds bounds timeout_seconds: a year, far below where
-	// a time.Duration overflows.
-	maxTimeoutSeconds = 365 * 24 * 3600
+	// MaxTimeout bounds timeout_seconds: a year, far below where a
+	// time.Duration overflows.
+	MaxTimeout = 365 * 24 * time.Hour
 	// DefaultCPULimit is the CPU time a script may use.
 	DefaultCPULimit = 60 * time.Second
 	// DefaultMemoryLimit is the address space a script may map, in
@@ -186,8 +186,8 @@ func parseCall(args *value.Map) (*call, error) {
 		if n <= 0 {
 			return nil, fmt.Errorf("timeout_seconds must be a positive number of seconds, got %d", n)
 		}
-		if n > maxTimeoutSeconds {
-			return nil, fmt.Errorf("timeout_seconds must be at most %d (a year), got %d", maxTimeoutSeconds, n)
+		if n > int(MaxTimeout/time.Second) {
+			return nil, fmt.Errorf("timeout_seconds must be at most %d (a year), got %d", int(MaxTimeout/time.Second), n)
 		}
 		c.timeout = time.Duration(n) * time.Second
 	}

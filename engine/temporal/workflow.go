@@ -225,7 +225,34 @@ func ownTimeout(s *template.Step) time.Duration {
 	if !ok {
 		return pyscript.DefaultTimeout + ownGrace
 	}
-	if secs, isInt := n.Value.(int); isInt && n.Text == nil && secs > 0 {
+	if n.Text != nil {
+		return 0
+	}
+	return pythonTimeout(n.Value)
+}
+
+// actionTimeout is [ownTimeout] for a Go action run directly, whose args
+// are the run's inputs: a Python action's timeout_seconds.
+func actionTimeout(in RunInput) time.Duration {
+	if in.Action != pyscript.Name {
+		return 0
+	}
+	args, err := parseObject(in.Inputs, "inputs")
+	if err != nil {
+		return 0 // the step fails on them
+	}
+	v, ok := args.Get("timeout_seconds")
+	if !ok {
+		return pyscript.DefaultTimeout + ownGrace
+	}
+	return pythonTimeout(v)
+}
+
+// pythonTimeout returns the time a Python step whose timeout_seconds is v
+// may take, plus ownGrace; 0 when v is not a positive whole number the
+// step takes (at most pyscript.MaxTimeout).
+func pythonTimeout(v any) time.Duration {
+	if secs, isInt := v.(int); isInt && secs > 0 && secs <= int(pyscript.MaxTimeout/time.Second) {
 		return time.Duration(secs)*time.Second + ownGrace
 	}
 	return 0
@@ -257,7 +284,7 @@ func outline(in RunInput) (steps []outlineStep, found bool, err error) {
 	}
 	t, ok := reg.Lookup(in.Action)
 	if !ok {
-		return []outlineStep{{Ref: in.Action, Action: in.Action}}, false, nil
+		return []outlineStep{{Ref: in.Action, Action: in.Action, Timeout: actionTimeout(in)}}, false, nil
 	}
 	steps = make([]outlineStep, len(t.Steps))
 	for i, s := range t.Steps {

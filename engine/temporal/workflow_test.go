@@ -439,7 +439,8 @@ func TestWorkflowStepTimeout(t *testing.T) {
 
 // A Python step's own timeout_seconds, longer than the run's step
 // timeout, is the step's limit: its activity's start-to-close timeout is
-// that limit plus stepGrace, and the step's own error says so.
+// that limit plus stepGrace, and the step's own error says so. So is the
+// timeout_seconds of the Python action run directly, in its inputs.
 func TestWorkflowPythonStepOwnTimeout(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
@@ -458,13 +459,20 @@ func TestWorkflowPythonStepOwnTimeout(t *testing.T) {
 		{name: "killed by its own limit", in: runInput(t, reg, "tools.tickets.slow_python", nil), limit: 36 * time.Second,
 			want: `StepError: testdata/templates/slow_python.yml:12:7: step "nap" (core.script.run_python) of tools.tickets.slow_python failed: the script ran longer than timeout_seconds (1s) and was killed; raise timeout_seconds if it needs more time`},
 		{name: "a limit past the grace", in: quick, limit: 95 * time.Second, want: `7`},
+		// The action run directly: its inputs are its args.
+		{name: "run directly", in: RunInput{Action: "core.script.run_python", Inputs: json.RawMessage(`{"script": "def main(): return 7", "timeout_seconds": 60}`)},
+			limit: 95 * time.Second, want: `7`},
+		{name: "run directly, default limit", in: RunInput{Action: "core.script.run_python", Inputs: json.RawMessage(`{"script": "def main(): return 7"}`)},
+			limit: 335 * time.Second, want: `7`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			env := newEnv(t, testActivities(api), nil)
 			var limits []time.Duration
 			env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
-				limits = append(limits, info.StartToCloseTimeout)
+				if info.ActivityType.Name == StepActivity {
+					limits = append(limits, info.StartToCloseTimeout)
+				}
 			})
 			tc.in.StepTimeout = 300 * time.Millisecond
 			env.ExecuteWorkflow(WorkflowName, tc.in)

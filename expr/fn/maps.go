@@ -262,12 +262,138 @@ func mapDeserializeNDJSON(args ...any) (any, error) {
 
 func mapSerializeJSON(name string) func(args ...any) (any, error) {
 	return func(args ...any) (any, error) {
-		b, err := value.MarshalJSON(args[0])
-		if err != nil {
+		var b strings.Builder
+		if err := writeOrjson(&b, args[0], 0); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		return string(b), nil
+		return b.String(), nil
 	}
+}
+
+// ---- serialize_json: Python orjson.dumps(x) ----
+
+// writeOrjson writes v as orjson.dumps does: compact, non-ASCII (U+2028 and
+// U+2029 included) written as is, floats in orjson's shortest form (1e16,
+// 1e-7, 0.00001), NaN and infinities as null, datetimes in isoformat with
+// "+00:00" for UTC.
+func writeOrjson(b *strings.Builder, v any, depth int) error {
+	if depth > 1000 {
+		return errors.New("the value is nested too deeply")
+	}
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case float64:
+		b.WriteString(orjsonFloat(x))
+	case string:
+		writeOrjsonString(b, x)
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeOrjson(b, e, depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	case *value.Map:
+		b.WriteByte('{')
+		var err error
+		i := 0
+		x.Range(func(k string, e any) bool {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			i++
+			writeOrjsonString(b, k)
+			b.WriteByte(':')
+			err = writeOrjson(b, e, depth+1)
+			return err == nil
+		})
+		if err != nil {
+			return err
+		}
+		b.WriteByte('}')
+	case value.DateTime:
+		writeOrjsonString(b, value.ISOFormat(x))
+	default:
+		// Dates, times and durations: the shared JSON text.
+		j, err := value.MarshalJSON(v)
+		if err != nil {
+			return err
+		}
+		b.Write(j)
+	}
+	return nil
+}
+
+// writeOrjsonString writes s as a JSON string the way orjson does: only
+// quotes, backslashes and control characters are escaped.
+func writeOrjsonString(b *strings.Builder, s string) {
+	const hex = "0123456789abcdef"
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r < 0x20:
+			b.WriteString(`\u00`)
+			b.WriteByte(hex[r>>4])
+			b.WriteByte(hex[r&15])
+		default:
+			b.WriteRune(r) // invalid UTF-8 becomes U+FFFD
+		}
+	}
+	b.WriteByte('"')
+}
+
+// orjsonFloat is the text orjson (ryu) gives a float: the shortest digits
+// that read back the same, in positional notation from 1e-5 up to 1e16 and
+// otherwise as d.ddde±x with no "+" and no padding of the exponent.
+func orjsonFloat(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "null"
+	}
+	sign := ""
+	if math.Signbit(f) {
+		sign, f = "-", -f
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64) // d[.ddd]e±XX
+	k := strings.IndexByte(e, 'e')
+	digits := strings.Replace(e[:k], ".", "", 1)
+	exp, _ := strconv.Atoi(e[k+1:])
+	n, point := len(digits), exp+1 // value = 0.digits × 10^point
+	switch {
+	case point >= n && point <= 16:
+		return sign + digits + strings.Repeat("0", point-n) + ".0"
+	case point > 0 && point <= 16:
+		return sign + digits[:point] + "." + digits[point:]
+	case point > -5 && point <= 0:
+		return sign + "0." + strings.Repeat("0", -point) + digits
+	case n == 1:
+		return sign + digits + "e" + strconv.Itoa(exp)
+	}
+	return sign + digits[:1] + "." + digits[1:] + "e" + strconv.Itoa(exp)
 }
 
 // ---- prettify_json: Python json.dumps(x, indent=2) ----

@@ -10,6 +10,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/actuatehq/actuate/expr/value"
@@ -222,7 +224,7 @@ func strLower(args ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return strings.ToLower(s), nil
+	return pyLower(s), nil
 }
 
 func strUpper(args ...any) (any, error) {
@@ -233,14 +235,30 @@ func strUpper(args ...any) (any, error) {
 	return pyUpper(s), nil
 }
 
-// pyUpper is strings.ToUpper plus the full case mapping of 'ß' ("SS") that
-// Python applies.
-func pyUpper(s string) string {
-	u := strings.ToUpper(s)
-	if strings.ContainsRune(u, 'ß') {
-		u = strings.ReplaceAll(u, "ß", "SS")
+// pyLower and pyUpper are Python's str.lower and str.upper: full Unicode
+// case mappings ('ß' -> "SS", 'ﬁ' -> "FI", 'İ' -> "i̇") and the final
+// sigma rule. A Caser is not safe for concurrent use, so each call makes
+// its own.
+func pyLower(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
 	}
-	return u
+	return cases.Lower(language.Und).String(s)
+}
+
+func pyUpper(s string) string {
+	if isASCII(s) {
+		return strings.ToUpper(s)
+	}
+	return cases.Upper(language.Und).String(s)
+}
+
+// pyTitleRune is the full titlecase mapping of r ('ß' -> "Ss", 'ﬁ' -> "Fi").
+func pyTitleRune(r rune) string {
+	if r < utf8.RuneSelf {
+		return string(unicode.ToTitle(r))
+	}
+	return cases.Title(language.Und).String(string(r))
 }
 
 func strCapitalize(args ...any) (any, error) {
@@ -252,11 +270,9 @@ func strCapitalize(args ...any) (any, error) {
 		return s, nil
 	}
 	r, size := utf8.DecodeRuneInString(s)
-	first := string(unicode.ToTitle(r))
-	if r == 'ß' {
-		first = "Ss"
-	}
-	return first + strings.ToLower(s[size:]), nil
+	// The rest is lowered in the context of the whole string, for the
+	// final sigma rule ("ΑΣ" -> "Ας").
+	return pyTitleRune(r) + pyLower(s)[len(pyLower(s[:size])):], nil
 }
 
 func strTitle(args ...any) (any, error) {
@@ -268,12 +284,13 @@ func strTitle(args ...any) (any, error) {
 	b.Grow(len(s))
 	prevCased := false
 	for _, r := range s {
-		if prevCased {
+		switch {
+		case !prevCased:
+			b.WriteString(pyTitleRune(r))
+		case r < utf8.RuneSelf:
 			b.WriteRune(unicode.ToLower(r))
-		} else if r == 'ß' {
-			b.WriteString("Ss")
-		} else {
-			b.WriteRune(unicode.ToTitle(r))
+		default:
+			b.WriteString(pyLower(string(r)))
 		}
 		prevCased = unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r)
 	}
@@ -566,8 +583,8 @@ func strURLDecode(args ...any) (any, error) {
 }
 
 // pyUnquote is urllib.parse.unquote: valid %XX escapes become bytes, the
-// result is read as UTF-8 with each invalid byte replaced by U+FFFD, and
-// malformed escapes and '+' are left alone.
+// result is read as UTF-8 with errors="replace", and malformed escapes and
+// '+' are left alone.
 func pyUnquote(s string) string {
 	if strings.IndexByte(s, '%') < 0 {
 		return s
@@ -592,10 +609,42 @@ func pyUnquote(s string) string {
 	out.Grow(len(b) + 8)
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			size = invalidUTF8Len(b)
+		}
 		out.WriteRune(r) // RuneError is U+FFFD
 		b = b[size:]
 	}
 	return out.String()
+}
+
+// invalidUTF8Len returns how many bytes at the start of b, which do not
+// begin a valid UTF-8 sequence, Python's decoder replaces with one U+FFFD:
+// a lead byte with the continuation bytes that fit it, else one byte.
+func invalidUTF8Len(b []byte) int {
+	need, lo, hi := 0, byte(0x80), byte(0xbf)
+	switch c := b[0]; {
+	case c >= 0xc2 && c <= 0xdf:
+		need = 1
+	case c == 0xe0:
+		need, lo = 2, 0xa0
+	case c == 0xed:
+		need, hi = 2, 0x9f
+	case c >= 0xe1 && c <= 0xef:
+		need = 2
+	case c == 0xf0:
+		need, lo = 3, 0x90
+	case c == 0xf4:
+		need, hi = 3, 0x8f
+	case c >= 0xf1 && c <= 0xf3:
+		need = 3
+	}
+	n := 1
+	for n <= need && n < len(b) && b[n] >= lo && b[n] <= hi {
+		n++
+		lo, hi = 0x80, 0xbf
+	}
+	return n
 }
 
 func unhex(c byte) (byte, bool) {

@@ -12,6 +12,7 @@ package fn
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -626,7 +627,10 @@ func fnWindowsFiletime(args ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return int((asAware(d).UnixMicro() - filetimeEpoch) * 10), nil
+	// Python computes int(delta.total_seconds() * 10_000_000): seconds as
+	// the float nearest the exact value, then a float product truncated.
+	secs, _ := new(big.Rat).SetFrac64(asAware(d).UnixMicro()-filetimeEpoch, 1e6).Float64()
+	return int(secs * 10_000_000), nil
 }
 
 // maxDurationMicros bounds durations so that they fit a time.Duration.

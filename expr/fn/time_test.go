@@ -296,8 +296,8 @@ func TestTimestamps(t *testing.T) {
 
 		{"epoch 1601", "windows_filetime", []any{"1601-01-01T00:00:00Z"}, "0", ""},
 		{"unix epoch", "windows_filetime", []any{"1970-01-01T00:00:00Z"}, "116444736000000000", ""},
-		{"microsecond", "windows_filetime", []any{"2024-01-31T12:00:00.000001Z"}, "133511760000000010", ""},
-		{"naive assumed UTC", "windows_filetime", []any{"2024-01-31T13:00:00.000001+01:00"}, "133511760000000010", ""},
+		{"microsecond", "windows_filetime", []any{"2024-01-31T12:00:00.000001Z"}, "133511760000000016", ""},
+		{"naive assumed UTC", "windows_filetime", []any{"2024-01-31T13:00:00.000001+01:00"}, "133511760000000016", ""},
 		{"bad", "windows_filetime", []any{"soon"}, "", `windows_filetime: cannot parse "soon" as a datetime` + errISO},
 	})
 }

@@ -292,7 +292,7 @@ func writeOrjson(b *strings.Builder, v any, depth int) error {
 	case float64:
 		b.WriteString(orjsonFloat(x))
 	case string:
-		writeOrjsonString(b, x)
+		writeJSONString(b, x, false)
 	case []any:
 		b.WriteByte('[')
 		for i, e := range x {
@@ -313,7 +313,7 @@ func writeOrjson(b *strings.Builder, v any, depth int) error {
 				b.WriteByte(',')
 			}
 			i++
-			writeOrjsonString(b, k)
+			writeJSONString(b, k, false)
 			b.WriteByte(':')
 			err = writeOrjson(b, e, depth+1)
 			return err == nil
@@ -323,7 +323,7 @@ func writeOrjson(b *strings.Builder, v any, depth int) error {
 		}
 		b.WriteByte('}')
 	case value.DateTime:
-		writeOrjsonString(b, value.ISOFormat(x))
+		writeJSONString(b, value.ISOFormat(x), false)
 	default:
 		// Dates, times and durations: the shared JSON text.
 		j, err := value.MarshalJSON(v)
@@ -333,38 +333,6 @@ func writeOrjson(b *strings.Builder, v any, depth int) error {
 		b.Write(j)
 	}
 	return nil
-}
-
-// writeOrjsonString writes s as a JSON string the way orjson does: only
-// quotes, backslashes and control characters are escaped.
-func writeOrjsonString(b *strings.Builder, s string) {
-	const hex = "0123456789abcdef"
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r < 0x20:
-			b.WriteString(`\u00`)
-			b.WriteByte(hex[r>>4])
-			b.WriteByte(hex[r&15])
-		default:
-			b.WriteRune(r) // invalid UTF-8 becomes U+FFFD
-		}
-	}
-	b.WriteByte('"')
 }
 
 // orjsonFloat is the text orjson (ryu) gives a float: the shortest digits
@@ -441,7 +409,7 @@ func writePretty(b *strings.Builder, v any, depth int) error {
 			b.WriteString(value.FormatFloat(x))
 		}
 	case string:
-		writeASCIIJSONString(b, x)
+		writeJSONString(b, x, true)
 	case []any:
 		if len(x) == 0 {
 			b.WriteString("[]")
@@ -473,7 +441,7 @@ func writePretty(b *strings.Builder, v any, depth int) error {
 			}
 			i++
 			newline(depth + 1)
-			writeASCIIJSONString(b, k)
+			writeJSONString(b, k, true)
 			b.WriteString(": ")
 			err = writePretty(b, e, depth+1)
 			return err == nil
@@ -494,15 +462,17 @@ func writePretty(b *strings.Builder, v any, depth int) error {
 		if jv, err := value.ParseJSON(j); err == nil {
 			s, _ = jv.(string)
 		}
-		writeASCIIJSONString(b, s)
+		writeJSONString(b, s, true)
 	}
 	return nil
 }
 
-// writeASCIIJSONString writes s as a JSON string the way Python's json
-// module does with ensure_ascii: everything outside printable ASCII is
-// escaped, astral characters as surrogate pairs.
-func writeASCIIJSONString(b *strings.Builder, s string) {
+// writeJSONString writes s as a JSON string: with ascii, as Python's json
+// module does with ensure_ascii (everything outside printable ASCII
+// escaped, astral characters as surrogate pairs); without, as orjson does
+// (only quotes, backslashes and control characters escaped; invalid UTF-8
+// becomes U+FFFD).
+func writeJSONString(b *strings.Builder, s string, ascii bool) {
 	const hex = "0123456789abcdef"
 	u4 := func(r rune) {
 		b.WriteString(`\u`)
@@ -528,8 +498,10 @@ func writeASCIIJSONString(b *strings.Builder, s string) {
 			b.WriteString(`\b`)
 		case r == '\f':
 			b.WriteString(`\f`)
-		case r >= 0x20 && r < 0x7f:
-			b.WriteByte(byte(r))
+		case r < 0x20:
+			u4(r)
+		case r < 0x7f || !ascii:
+			b.WriteRune(r)
 		case r > 0xffff:
 			r -= 0x10000
 			u4(0xd800 + r>>10)

@@ -112,30 +112,7 @@ func TestConnectEndToEnd(t *testing.T) {
 	}
 
 	// A run sends the user token.
-	tpl := filepath.Join(home, "api.yml")
-	err := os.WriteFile(tpl, []byte(`definition:
-  title: API
-  display_group: Test
-  namespace: tools.test
-  name: api
-  secrets:
-    - type: oauth
-      provider_id: custom_fake
-      grant_type: authorization_code
-  expects: {}
-  steps:
-    - ref: call
-      action: core.http_request
-      args:
-        url: `+f.URL+`/api
-        method: GET
-        headers:
-          Authorization: Bearer ${{ SECRETS.custom_fake_oauth.CUSTOM_FAKE_USER_TOKEN }}
-  returns: ${{ steps.call.result.data }}
-`), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := writeAPITemplate(t, home, f.URL)
 	errBuf.Reset()
 	e, out = newEnv(&errBuf)
 	if code := run(t.Context(), []string{"run", tpl, "--quiet"}, e); code != 0 || !strings.Contains(out.String(), `"ok": true`) {
@@ -228,30 +205,7 @@ func TestReplayLeavesStoredTokens(t *testing.T) {
 		}
 		return access, in.HasRefreshToken
 	}
-	tpl := filepath.Join(home, "api.yml")
-	err = os.WriteFile(tpl, []byte(`definition:
-  title: API
-  display_group: Test
-  namespace: tools.test
-  name: api
-  secrets:
-    - type: oauth
-      provider_id: custom_fake
-      grant_type: authorization_code
-  expects: {}
-  steps:
-    - ref: call
-      action: core.http_request
-      args:
-        url: `+f.URL+`/api
-        method: GET
-        headers:
-          Authorization: Bearer ${{ SECRETS.custom_fake_oauth.CUSTOM_FAKE_USER_TOKEN }}
-  returns: ${{ steps.call.result.data }}
-`), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := writeAPITemplate(t, home, f.URL)
 	cassette := filepath.Join(home, "api.cassette.yml")
 	expire("at-expired-1")
 	if code, out := actuate("run", tpl, "--quiet", "--record", cassette); code != 0 || !strings.Contains(out, `"ok": true`) {
@@ -269,4 +223,36 @@ func TestReplayLeavesStoredTokens(t *testing.T) {
 	}) {
 		t.Error("the replay left its copy of the store behind")
 	}
+}
+
+// writeAPITemplate writes, in dir, a template calling the fake provider's
+// GET /api with the custom_fake integration's user token, and returns its
+// path.
+func writeAPITemplate(t *testing.T, dir, providerURL string) string {
+	t.Helper()
+	tpl := filepath.Join(dir, "api.yml")
+	err := os.WriteFile(tpl, []byte(`definition:
+  title: API
+  display_group: Test
+  namespace: tools.test
+  name: api
+  secrets:
+    - type: oauth
+      provider_id: custom_fake
+      grant_type: authorization_code
+  expects: {}
+  steps:
+    - ref: call
+      action: core.http_request
+      args:
+        url: `+providerURL+`/api
+        method: GET
+        headers:
+          Authorization: Bearer ${{ SECRETS.custom_fake_oauth.CUSTOM_FAKE_USER_TOKEN }}
+  returns: ${{ steps.call.result.data }}
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
 }

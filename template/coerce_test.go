@@ -204,7 +204,7 @@ func TestCoerceDuration(t *testing.T) {
 		{typ: "duration", in: "PT1M30.5S", want: "PT1M30.5S"},
 		{typ: "duration", in: "P1D", want: "P1D"},
 		{typ: "duration", in: "P1W", want: "P7D"},
-		{typ: "duration", in: "P1Y2M", want: "P425D"},
+		{typ: "duration", in: "P1Y2M", want: "P1Y60D"},
 		{typ: "duration", in: "PT0S", want: "PT0S"},
 		{typ: "duration", in: "PT0.5H", want: "PT30M"},
 		{typ: "duration", in: "-PT1H", want: "-PT1H"},

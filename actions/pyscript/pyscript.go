@@ -327,7 +327,15 @@ func isoDuration(secs float64) string {
 	if rest == "T0S" {
 		rest = ""
 	}
-	return fmt.Sprintf("%sP%dD%s", sign, days, rest)
+	// Years of 365 days, as value.ISODuration (and Pydantic) write them.
+	ymd := ""
+	if years := days / 365; years > 0 {
+		ymd = fmt.Sprintf("%dY", years)
+	}
+	if days%365 > 0 {
+		ymd += fmt.Sprintf("%dD", days%365)
+	}
+	return sign + "P" + ymd + rest
 }
 
 // outcome is what one interpreter process left behind.

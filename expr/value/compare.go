@@ -179,10 +179,11 @@ func cmpIntFloat(i int64, f float64) (int, bool) {
 	if math.IsNaN(f) {
 		return 0, false
 	}
-	if f >= 9.3e18 {
+	// Beyond the int64 range, int64(f) would overflow.
+	if f >= 1<<63 {
 		return -1, true
 	}
-	if f <= -9.3e18 {
+	if f < -(1 << 63) {
 		return 1, true
 	}
 	t := math.Trunc(f)
@@ -217,7 +218,7 @@ func HashKey(v any) (any, error) {
 	case int64:
 		return x, nil
 	case float64:
-		if t := math.Trunc(x); t == x && x > -9.2e18 && x < 9.2e18 {
+		if t := math.Trunc(x); t == x && x >= -(1<<63) && x < 1<<63 {
 			return int64(t), nil
 		}
 		return x, nil

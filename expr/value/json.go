@@ -136,7 +136,7 @@ func JSONDateTime(d DateTime) string {
 }
 
 // ISODuration returns the ISO 8601 text of a duration as Pydantic writes it:
-// "P1D", "PT1H", "PT1M30.5S", "PT0S".
+// "P1D", "PT1H", "PT1M30.5S", "PT0S", and years of 365 days: "P1Y35D".
 func ISODuration(d time.Duration) string {
 	var b strings.Builder
 	if d < 0 {
@@ -146,8 +146,11 @@ func ISODuration(d time.Duration) string {
 	b.WriteByte('P')
 	days := d / (24 * time.Hour)
 	d -= days * 24 * time.Hour
-	if days > 0 {
-		fmt.Fprintf(&b, "%dD", days)
+	if years := days / 365; years > 0 {
+		fmt.Fprintf(&b, "%dY", years)
+	}
+	if days%365 > 0 {
+		fmt.Fprintf(&b, "%dD", days%365)
 	}
 	if d == 0 {
 		if days == 0 {
@@ -175,7 +178,8 @@ func ISODuration(d time.Duration) string {
 
 // ParseJSON decodes one JSON document into values: objects become *Map in
 // document order, integers without a fraction or exponent become int, other
-// numbers float64.
+// numbers float64. Like Python's json module, it accepts the literals NaN,
+// Infinity and -Infinity.
 func ParseJSON(data []byte) (any, error) {
 	return ParseJSONText(string(data))
 }

@@ -2,6 +2,7 @@ package value
 
 import (
 	"encoding/json"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -11,7 +12,8 @@ import (
 // parseFast decodes a well-formed JSON document in one pass. It reports
 // ok = false for anything it does not accept, and the caller then decodes
 // with encoding/json's token API (several times slower), whose errors and
-// corner cases are the reference.
+// corner cases are the reference. Unlike encoding/json, it reads the
+// literals NaN, Infinity and -Infinity, as Python's json module does.
 //
 // Strings in the result share data's memory.
 func parseFast(data string) (any, bool) {
@@ -172,6 +174,10 @@ func (p *jsonParser) value(depth int) (any, bool) {
 		return nil, p.literal("null")
 	case c == '-' || '0' <= c && c <= '9':
 		return p.number()
+	case c == 'N':
+		return math.NaN(), p.literal("NaN")
+	case c == 'I':
+		return math.Inf(1), p.literal("Infinity")
 	}
 	return nil, false
 }
@@ -214,7 +220,8 @@ func (p *jsonParser) str() (string, bool) {
 
 // number reads a number with JSON's grammar and converts it as
 // value.ParseJSON does: an int when it has no fraction or exponent and
-// fits, else a float64 (±Inf or 0 when out of range).
+// fits, else a float64 (±Inf or 0 when out of range). It reads
+// -Infinity too.
 func (p *jsonParser) number() (any, bool) {
 	d, i := p.data, p.pos
 	isInt := true
@@ -228,6 +235,9 @@ func (p *jsonParser) number() (any, bool) {
 		for i < len(d) && '0' <= d[i] && d[i] <= '9' {
 			i++
 		}
+	case i > p.pos && i < len(d) && d[i] == 'I':
+		p.pos = i
+		return math.Inf(-1), p.literal("Infinity")
 	default:
 		return nil, false
 	}

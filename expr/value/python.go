@@ -80,10 +80,11 @@ func writeRepr(b *strings.Builder, v any) {
 	case DateTime:
 		t := x.Time
 		fmt.Fprintf(b, "datetime.datetime(%d, %d, %d, %d, %d", t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute())
-		if t.Second() != 0 || t.Nanosecond() != 0 {
+		us := t.Nanosecond() / 1000
+		if t.Second() != 0 || us != 0 {
 			fmt.Fprintf(b, ", %d", t.Second())
 		}
-		if us := t.Nanosecond() / 1000; us != 0 {
+		if us != 0 {
 			fmt.Fprintf(b, ", %d", us)
 		}
 		if !x.Naive {
@@ -95,10 +96,11 @@ func writeRepr(b *strings.Builder, v any) {
 		fmt.Fprintf(b, "datetime.date(%d, %d, %d)", x.Year, int(x.Month), x.Day)
 	case TimeOfDay:
 		fmt.Fprintf(b, "datetime.time(%d, %d", x.Hour, x.Minute)
-		if x.Second != 0 || x.Nanosecond != 0 {
+		us := x.Nanosecond / 1000
+		if x.Second != 0 || us != 0 {
 			fmt.Fprintf(b, ", %d", x.Second)
 		}
-		if us := x.Nanosecond / 1000; us != 0 {
+		if us != 0 {
 			fmt.Fprintf(b, ", %d", us)
 		}
 		b.WriteByte(')')

@@ -306,6 +306,12 @@ func Authorize(ctx context.Context, c *Client, opts AuthorizeOptions) (*oauth2.T
 		return &AuthorizeError{Provider: c.Provider.ID, RedirectURI: c.RedirectURL, Err: err}
 	}
 
+	// The exchange runs on ctx, not on the callback request's context:
+	// a browser that drops the connection (a reload, a closed tab) must
+	// not abort it. One still under way when Authorize returns ends.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
 	type result struct {
 		tok *oauth2.Token
 		err error
@@ -348,7 +354,7 @@ func Authorize(ctx context.Context, c *Client, opts AuthorizeOptions) (*oauth2.T
 			finish(result{err: fail(errors.New("the callback has no code"))})
 			return
 		}
-		tok, err := c.Exchange(r.Context(), code, verifier)
+		tok, err := c.Exchange(ctx, code, verifier)
 		if err != nil {
 			page(w, http.StatusBadGateway, "Exchanging the code failed. See the terminal.")
 			finish(result{err: fail(err)})
@@ -360,6 +366,7 @@ func Authorize(ctx context.Context, c *Client, opts AuthorizeOptions) (*oauth2.T
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer func() {
+		cancel()
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)

@@ -268,3 +268,69 @@ func TestSlackAuthedUser(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// A browser that drops the callback's connection while the code is being
+// exchanged (a reload, a closed tab) does not abort the exchange.
+func TestAuthorizeBrowserLeavesDuringExchange(t *testing.T) {
+	f := oauthtest.New()
+	defer f.Close()
+	f.Update(func(f *oauthtest.Provider) { f.Delay = 300 * time.Millisecond })
+	c := fakeClient(f, oauth.AuthorizationCode)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	impatient := &http.Client{Timeout: 100 * time.Millisecond}
+	tok, err := oauth.Authorize(t.Context(), c, oauth.AuthorizeOptions{Listener: ln, Open: func(u string) error {
+		go func() {
+			if _, err := impatient.Get(u); err == nil {
+				t.Error("the callback answered before the exchange ended")
+			}
+		}()
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Valid(tok.AccessToken) || f.Exchanges.Load() != 1 {
+		t.Errorf("token %+v, exchanges %d", tok, f.Exchanges.Load())
+	}
+}
+
+// An endpoint with user info is refused without showing it: it may hold
+// the client secret. An endpoint needs a host name.
+func TestEndpointErrorsHideUserInfo(t *testing.T) {
+	for _, tc := range []struct{ token, err string }{
+		{"https://client-1:s3cr3t@auth.example/token",
+			`provider custom_acme: endpoint "https://xxxxx@auth.example/token": an endpoint may not hold user info or a fragment`},
+		{"https://gho_tok3n@auth.example/token",
+			`provider custom_acme: endpoint "https://xxxxx@auth.example/token": an endpoint may not hold user info or a fragment`},
+		{"https://client-1:s3cr3t@auth.example:bad/token",
+			`provider custom_acme: endpoint "https://xxxxx@auth.example:bad/token" is not an absolute URL`},
+		{"http://client-1:s3cr3t@auth.example/token",
+			`provider custom_acme: endpoint "http://xxxxx@auth.example/token": an endpoint may not hold user info or a fragment`},
+		{"https://:443/token", `provider custom_acme: endpoint "https://:443/token" is not an absolute URL`},
+	} {
+		_, err := oauth.Lookup("custom_acme", oauth.ClientCredentials, "", tc.token)
+		if err == nil || err.Error() != tc.err {
+			t.Errorf("Lookup(%q) = %v, want %s", tc.token, err, tc.err)
+		}
+	}
+}
+
+// RFC 6749 2.3.1: in HTTP basic authentication the client id and secret
+// are form-urlencoded first.
+func TestClientSecretSpecialCharacters(t *testing.T) {
+	f := oauthtest.New()
+	defer f.Close()
+	f.Update(func(f *oauthtest.Provider) { f.ClientID, f.ClientSecret = "app:1", "p@ss w+rd/%é:" })
+	c := fakeClient(f, oauth.ClientCredentials)
+	if _, err := c.ClientCredentialsToken(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f.Update(func(f *oauthtest.Provider) { f.SecretPost = true })
+	c.Provider.AuthStyle = oauth2.AuthStyleInParams
+	if _, err := c.ClientCredentialsToken(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}

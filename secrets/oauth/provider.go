@@ -248,7 +248,7 @@ func (p Provider) WithEndpoints(authEndpoint, tokenEndpoint string) (Provider, e
 			continue
 		}
 		if m := placeholder.FindString(e.url); m != "" {
-			return Provider{}, fmt.Errorf("provider %s: the endpoint %s has the placeholder %s; give the endpoint with %s", p.ID, e.url, m, e.flag)
+			return Provider{}, fmt.Errorf("provider %s: the endpoint %s has the placeholder %s; give the endpoint with %s", p.ID, redact(e.url), m, e.flag)
 		}
 		if err := ValidEndpoint(e.url); err != nil {
 			return Provider{}, fmt.Errorf("provider %s: %w", p.ID, err)
@@ -266,14 +266,14 @@ var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
 // ValidEndpoint reports whether u may be an OAuth endpoint: an absolute
 // https URL with a host, without user info or fragment; http is accepted
 // on loopback hosts only (127.0.0.1, ::1, localhost), for local and test
-// providers.
+// providers. Its errors hide the user info, which may hold a secret.
 func ValidEndpoint(u string) error {
 	p, err := url.Parse(u)
-	if err != nil || p.Host == "" || p.Opaque != "" {
-		return fmt.Errorf("endpoint %q is not an absolute URL", u)
+	if err != nil || p.Hostname() == "" || p.Opaque != "" {
+		return fmt.Errorf("endpoint %q is not an absolute URL", redact(u))
 	}
 	if p.User != nil || p.Fragment != "" {
-		return fmt.Errorf("endpoint %q: an endpoint may not hold user info or a fragment", u)
+		return fmt.Errorf("endpoint %q: an endpoint may not hold user info or a fragment", redact(u))
 	}
 	switch p.Scheme {
 	case "https":
@@ -282,10 +282,17 @@ func ValidEndpoint(u string) error {
 		if IsLoopback(p.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("endpoint %q must use https (http only on 127.0.0.1, ::1 or localhost)", u)
+		return fmt.Errorf("endpoint %q must use https (http only on 127.0.0.1, ::1 or localhost)", redact(u))
 	}
-	return fmt.Errorf("endpoint %q must use https", u)
+	return fmt.Errorf("endpoint %q must use https", redact(u))
 }
+
+// userInfo matches the scheme and user info of a URL.
+var userInfo = regexp.MustCompile(`^([^:/?#]+://)[^/?#]*@`)
+
+// redact returns the URL u with its user info, which may hold a password
+// or a token, replaced by xxxxx.
+func redact(u string) string { return userInfo.ReplaceAllString(u, "${1}xxxxx@") }
 
 // IsLoopback reports whether host is localhost or a loopback address.
 func IsLoopback(host string) bool {

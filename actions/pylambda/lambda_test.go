@@ -139,6 +139,8 @@ var callTests = []struct {
 	{`lambda: (1 < 2 > 1 != 3 in [3] not in [[3]])`, ``, `False`, ""},
 	{`lambda: (round(1234.5678, -2), round(0.5), round(1.5), round(-1.5), round(2.5, 0))`, ``, `[1200.0, 0, 2, -2, 2.0]`, ""},
 	{`lambda: ('é'.upper(), 'ABC'.lower(), 'abc'.replace('', '-'), 'aaa'.replace('a', 'b', 2))`, ``, `['É', 'abc', '-a-b-c-', 'bba']`, ""},
+	// Python's full case mappings and final sigma rule, not rune by rune.
+	{`lambda: ('ß'.upper(), 'ﬁx'.upper(), 'ΑΣ'.lower(), 'İ'.lower(), sorted(['ΑΣ'], key=str.lower))`, ``, `['SS', 'FIX', 'ας', 'i̇', ['ΑΣ']]`, ""},
 	{`lambda: (int(' 7 '), int('+5'), float('-1e3'), float('nan') != float('nan'))`, ``, `[7, 5, -1000.0, True]`, ""},
 	{`lambda x: (x.get('matched') and x.get('success'))`, `[{"matched": true, "success": 1}]`, `1`, ""},
 	{`lambda x: (x.get('data', {}).get('totalSteps') is not None and x.get('data', {}).get('stepsCompleted') == x.get('data', {}).get('totalSteps'))`, `[{"data": {"totalSteps": 3, "stepsCompleted": 3}}]`, `True`, ""},

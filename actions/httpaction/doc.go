@@ -45,7 +45,9 @@
 // retried up to 3 times on connection errors and on the
 // statuses 429, 502, 503 and 504. POST and PATCH are retried only when the
 // step sets `retries: N`, which also overrides the default for the other
-// methods; `retries: 0` turns retrying off. The wait honours Retry-After
+// methods; `retries: 0` turns retrying off. core.http_poll retries
+// connection errors only: its own loop decides which statuses to ask
+// again, and after what wait. The wait honours Retry-After
 // (seconds or an HTTP date, capped at one minute) and is otherwise an
 // exponential backoff with jitter from 1 s up to 30 s. Each retry is
 // logged at warn level (method, URL without credentials or query, attempt,

@@ -51,6 +51,7 @@ func (pollAction) Run(ctx context.Context, args *value.Map, env *actions.Env) (a
 	if err != nil {
 		return nil, err
 	}
+	r.pollStatuses = true
 	var (
 		codes       []int
 		interval    = -1.0

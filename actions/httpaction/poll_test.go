@@ -109,6 +109,17 @@ func TestPoll(t *testing.T) {
 			wantLogs: []string{"DEBUG polling again method=GET url=SRV/job attempt=1 status_code=404 wait=0s"},
 		},
 		{
+			// The poll asks again itself: a 503 is not retried by the
+			// HTTP layer first, which would wait its own backoff.
+			name: "retry code 503, one request per attempt", plan: []pollStep{{503, "text/plain", "busy", nil}, {503, "text/plain", "busy", nil}, done},
+			args: []any{"poll_retry_codes", 503, "poll_interval", 0}, hits: 3,
+			want: `{"status_code":200,"headers":{"content-length":"30","content-type":"application/json"},"data":{"state":"succeeded","n":1}}`,
+			wantLogs: []string{
+				"DEBUG polling again method=GET url=SRV/job attempt=1 status_code=503 wait=0s",
+				"DEBUG polling again method=GET url=SRV/job attempt=2 status_code=503 wait=0s",
+			},
+		},
+		{
 			name: "condition on data", plan: []pollStep{pending, pending, done},
 			args: []any{"poll_condition", "lambda x: x.get('data', {}).get('state') == 'succeeded'", "poll_interval", 0}, hits: 3,
 			want: `{"status_code":200,"headers":{"content-length":"30","content-type":"application/json"},"data":{"state":"succeeded","n":1}}`,

@@ -140,6 +140,10 @@ type request struct {
 	ignoreStatus    []any
 	base64Data      bool
 	verifySSL       bool
+	// pollStatuses leaves every status to the caller: http_poll, whose
+	// own loop decides which ones to ask again, retries connection
+	// errors only.
+	pollStatuses bool
 }
 
 // parseRequest reads the arguments shared by the three actions; those an

@@ -68,7 +68,7 @@ func send(ctx context.Context, env *actions.Env, r *request, out *response) (sen
 	}
 	x := exchanges.Get().(*exchange)
 	defer x.release()
-	x.exchangeState = exchangeState{env: env, method: r.method, timeout: r.timeout, maxRedirects: r.maxRedirects, timed: timed}
+	x.exchangeState = exchangeState{env: env, method: r.method, timeout: r.timeout, maxRedirects: r.maxRedirects, timed: timed, pollStatuses: r.pollStatuses}
 	x.rt.rt = rt
 	reqCtx := ctx
 	watch := r.timeout > 0 && timed == nil // the fallback: watch every phase here
@@ -189,6 +189,7 @@ type exchangeState struct {
 	method       string
 	url          *url.URL
 	maxRedirects int
+	pollStatuses bool // see request.pollStatuses
 
 	rt keepIdle
 	hc http.Client
@@ -354,6 +355,9 @@ func (x *exchange) checkRetry(ctx context.Context, resp *http.Response, err erro
 			}
 		}
 		return retryableError(err), nil
+	}
+	if x.pollStatuses {
+		return false, nil
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:

@@ -324,8 +324,9 @@ func cast(typ string, v any) (any, error) {
 			}
 			return int(x), nil
 		case string:
-			n, err := strconv.Atoi(strings.ReplaceAll(strings.TrimSpace(x), "_", ""))
-			if err != nil {
+			t, ok := stripUnderscores(strings.TrimSpace(x))
+			n, err := strconv.Atoi(t)
+			if !ok || err != nil {
 				return nil, fmt.Errorf("invalid literal for int() with base 10: %s", value.Repr(x))
 			}
 			return n, nil
@@ -345,8 +346,9 @@ func cast(typ string, v any) (any, error) {
 			case "nan", "+nan", "-nan":
 				return math.NaN(), nil
 			}
-			f, err := strconv.ParseFloat(strings.ReplaceAll(t, "_", ""), 64)
-			if err == nil && !strings.ContainsAny(t, "xp") {
+			t, ok := stripUnderscores(t)
+			f, err := strconv.ParseFloat(t, 64)
+			if ok && err == nil && !strings.ContainsAny(t, "xp") {
 				return f, nil
 			}
 			return nil, fmt.Errorf("could not convert string to float: %s", value.Repr(s))
@@ -354,6 +356,21 @@ func cast(typ string, v any) (any, error) {
 		return nil, fmt.Errorf("float() argument must be a string or a real number, not '%s'", value.TypeName(v))
 	}
 	return nil, fmt.Errorf("Invalid type '%s'.", typ)
+}
+
+// stripUnderscores removes the underscores of a number as Python's int()
+// and float() read it, and reports whether each one stood between two
+// digits, the only place Python allows one.
+func stripUnderscores(s string) (string, bool) {
+	if !strings.Contains(s, "_") {
+		return s, true
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '_' && (i == 0 || i+1 == len(s) || !isDigit(s[i-1]) || !isDigit(s[i+1])) {
+			return s, false
+		}
+	}
+	return strings.ReplaceAll(s, "_", ""), true
 }
 
 // broadcast runs f over its arguments as FN.name.map does: list arguments

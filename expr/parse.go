@@ -528,12 +528,14 @@ func (p *parser) parseBase() (node, *Error) {
 }
 
 // peekAfterSpace returns the next non-space byte after the current token.
-func (p *parser) peekAfterSpace() byte {
-	i := p.pos
+func (p *parser) peekAfterSpace() byte { return p.peekByte(p.skipSpace(p.pos)) }
+
+// skipSpace returns the offset of the first non-space byte at or after i.
+func (p *parser) skipSpace(i int) int {
 	for i < p.limit && isSpace(p.src[i]) {
 		i++
 	}
-	return p.peekByte(i)
+	return i
 }
 
 func (p *parser) literal(v any) (node, *Error) {
@@ -680,7 +682,7 @@ func (p *parser) parseCall() (node, *Error) {
 				return nil, err
 			}
 		}
-		if p.tok.kind == tokName && p.peekAfterSpace() == '=' && p.peekByte(p.pos+1) != '=' {
+		if i := p.skipSpace(p.pos); p.tok.kind == tokName && p.peekByte(i) == '=' && p.peekByte(i+1) != '=' {
 			return nil, errorAt(p.tok.pos, p.tok.end, "keyword arguments are not supported; pass %s by position", p.tok.text)
 		}
 		a, err := p.parseExpr()

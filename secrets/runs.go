@@ -191,19 +191,19 @@ func (s *Store) inTx(ctx context.Context, f func(*sql.Tx) error) error {
 // markInterrupted marks as interrupted the runs left running by processes
 // of this host that no longer exist, and their running steps.
 func (s *Store) markInterrupted(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, pid FROM runs WHERE status = 'running' AND host = ? AND temporal = ''`, thisHost())
+	rows, err := s.db.QueryContext(ctx, `SELECT id, pid, started_at FROM runs WHERE status = 'running' AND host = ? AND temporal = ''`, thisHost())
 	if err != nil {
 		return err
 	}
 	var gone []string
 	for rows.Next() {
-		var id string
+		var id, started string
 		var pid int
-		if err := rows.Scan(&id, &pid); err != nil {
+		if err := rows.Scan(&id, &pid, &started); err != nil {
 			rows.Close()
 			return err
 		}
-		if !processAlive(pid) {
+		if !runProcessAlive(pid, parseTime(started)) {
 			gone = append(gone, id)
 		}
 	}
@@ -225,10 +225,32 @@ func (s *Store) markInterrupted(ctx context.Context) error {
 	})
 }
 
+// runProcessAlive reports whether the process pid of this host that
+// started a run at started still runs: a process of that pid that
+// started after the run (the pid was given again, after a reboot say)
+// is another. startSlack allows for the clock's ticks.
+func runProcessAlive(pid int, started time.Time) bool {
+	if !processAlive(pid) {
+		return false
+	}
+	if pid == os.Getpid() || started.IsZero() {
+		return true
+	}
+	if at, ok := processStart(pid); ok && at.After(started.Add(startSlack)) {
+		return false
+	}
+	return true
+}
+
+// startSlack is how much later than a run a process may seem to have
+// started and still be the one that started it: /proc counts in
+// hundredths of a second from a boot time rounded to the second.
+const startSlack = 2 * time.Second
+
 // processAlive reports whether process pid of this host exists. When it
 // cannot tell (another user's process, a system without signal 0), it
-// says yes, so a live run is never marked interrupted. A recycled pid
-// makes an interrupted run look alive; the run stays "running".
+// says yes, so a live run is never marked interrupted. runProcessAlive
+// also tells a pid given again to a newer process.
 func processAlive(pid int) bool {
 	if pid <= 0 {
 		return false
@@ -359,7 +381,9 @@ FROM run_steps WHERE run_id = ? ORDER BY position`, r.ID)
 
 // runByPrefix finds the one run whose id starts with prefix.
 func (s *Store) runByPrefix(ctx context.Context, prefix string) (*RunRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT 2`, len(prefix), prefix)
+	// instr, not LIKE (whose % and _ are wildcards), nor substr with
+	// len(prefix), which counts bytes where substr counts characters.
+	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE instr(id, ?) = 1 ORDER BY id LIMIT 2`, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("reading run %s: %w", prefix, err)
 	}

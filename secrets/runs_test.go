@@ -359,3 +359,64 @@ func TestRunInterruptedByKill(t *testing.T) {
 		t.Errorf("stored status = %q, %v", status, err)
 	}
 }
+
+// GetRun finds a run by the start of its id whatever characters the id
+// holds: letters of several bytes, and LIKE's wildcards taken literally.
+func TestGetRunByPrefix(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := newStore(t)
+	for _, id := range []string{"été-1", "a%b", "a_c", "axc", "日本-2"} {
+		if err := s.RunStarted(ctx, &history.Run{ID: id, Action: "a", StartedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for prefix, want := range map[string]string{"é": "été-1", "été": "été-1", "日": "日本-2", "a%": "a%b", "a_": "a_c", "ax": "axc"} {
+		if r, err := s.GetRun(ctx, prefix); err != nil || r.ID != want {
+			t.Errorf("GetRun(%q) = %v, %v; want %s", prefix, r, err, want)
+		}
+	}
+	if _, err := s.GetRun(ctx, "a"); !errors.Is(err, ErrInvalid) || err.Error() != "run id a is ambiguous: it starts a%b and a_c; give more of it" {
+		t.Errorf("GetRun(a) = %v", err)
+	}
+	for _, prefix := range []string{"e", "%", "_", "b"} {
+		if _, err := s.GetRun(ctx, prefix); !errors.Is(err, ErrNotFound) {
+			t.Errorf("GetRun(%q) = %v, want ErrNotFound", prefix, err)
+		}
+	}
+}
+
+// A run's process id given again to a newer process (after a reboot,
+// say) does not keep the run "running": the process started after the
+// run did. A run that the process of that id started stays running.
+func TestInterruptedWhenPIDGivenAgain(t *testing.T) {
+	if _, ok := processStart(os.Getpid()); !ok {
+		t.Skip("this system does not tell when a process started")
+	}
+	t.Parallel()
+	ctx := t.Context()
+	s := newStore(t)
+	child := exec.Command("sleep", "30")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	now := time.Now()
+	for id, started := range map[string]time.Time{
+		"reused": now.Add(-time.Hour),  // before the process: another one started it
+		"ours":   now.Add(time.Second), // after the process started
+	} {
+		if err := s.RunStarted(ctx, &history.Run{ID: id, Action: "a", StartedAt: started}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.db.ExecContext(ctx, "UPDATE runs SET pid = ? WHERE id = ?", child.Process.Pid, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id, want := range map[string]history.Status{"reused": history.Interrupted, "ours": history.Running} {
+		r, err := s.GetRun(ctx, id)
+		if err != nil || r.Status != want {
+			t.Errorf("run %s: %v, %v; want %s", id, r.Status, err, want)
+		}
+	}
+}

@@ -50,7 +50,7 @@ func (l *loader) compileString(t *Template, n *Node, before int) {
 	if !ok || !expr.HasExpressions(s) {
 		return
 	}
-	text, err := expr.Compile(s)
+	text, err := l.compile(s)
 	if err != nil {
 		var errs expr.Errors
 		if errors.As(err, &errs) {
@@ -72,6 +72,25 @@ func (l *loader) compileString(t *Template, n *Node, before int) {
 			l.checkInterpolation(t, n, e)
 		}
 	}
+}
+
+type compiled struct {
+	text *expr.Text
+	err  error
+}
+
+// compile compiles s once per template: a Text does not change once
+// compiled, so strings repeated through aliases share theirs.
+func (l *loader) compile(s string) (*expr.Text, error) {
+	if c, ok := l.compiled[s]; ok {
+		return c.text, c.err
+	}
+	text, err := expr.Compile(s)
+	if l.compiled == nil {
+		l.compiled = map[string]compiled{}
+	}
+	l.compiled[s] = compiled{text, err}
+	return text, err
 }
 
 func (l *loader) checkRef(t *Template, n *Node, r expr.Ref, before int) {
@@ -202,6 +221,11 @@ func nodeOffsetPos(lines []string, n *Node, off int) Pos {
 	if off < 0 || off > len(s) || !n.Pos.IsValid() {
 		return n.Pos
 	}
+	if line := l.line(n.Pos.Line); strings.HasPrefix(line[runeIndexToByte(line, n.Pos.Column-1):], "*") {
+		// An alias: the text is written at its anchor, maybe many times
+		// over; point at the alias itself.
+		return n.Pos
+	}
 	switch n.Style {
 	case Plain, SingleQuoted, DoubleQuoted:
 		line := l.line(n.Pos.Line)
@@ -217,6 +241,12 @@ func nodeOffsetPos(lines []string, n *Node, off int) Pos {
 		k := strings.Count(s[:off], "\n")
 		lineStart := strings.LastIndexByte(s[:off], '\n') + 1
 		first := n.Pos.Line + 1
+		text, _, _ := strings.Cut(s[lineStart:], "\n")
+		if src := l.line(first + k); text != "" && strings.HasSuffix(src, text) {
+			// The line as written is its indentation, then the text.
+			indent := utf8.RuneCountInString(src) - utf8.RuneCountInString(text)
+			return Pos{Line: first + k, Column: indent + utf8.RuneCountInString(s[lineStart:off]) + 1}
+		}
 		indent := 0
 		for i := first; i <= len(l.lines); i++ {
 			if text := l.line(i); strings.TrimSpace(text) != "" {
@@ -250,10 +280,16 @@ func (l *loader) align(n *Node, s string, off int) Pos {
 		return src[ci], true
 	}
 	for i, r := range s {
+		width := 1 // of the source text that r was written as
 		for {
 			c, ok := next()
 			if !ok {
 				return n.Pos
+			}
+			if n.Style == DoubleQuoted && c == '\\' && ci+1 < len(src) {
+				// An escape sequence: it stands for r.
+				width = escapeWidth(src[ci+1])
+				break
 			}
 			if c == r || (r == '\n' || r == ' ') && c == ' ' {
 				break
@@ -263,10 +299,24 @@ func (l *loader) align(n *Node, s string, off int) Pos {
 		if i == off {
 			return Pos{Line: line, Column: ci + 1}
 		}
-		ci++
+		ci += width
 	}
 	next()
 	return Pos{Line: line, Column: ci + 1}
+}
+
+// escapeWidth returns how many characters the escape sequence of a
+// double-quoted scalar takes, given the one after its backslash.
+func escapeWidth(c rune) int {
+	switch c {
+	case 'x':
+		return 4
+	case 'u':
+		return 6
+	case 'U':
+		return 10
+	}
+	return 2
 }
 
 func (l *loader) line(n int) string {

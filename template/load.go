@@ -69,6 +69,11 @@ type loader struct {
 	file  string
 	lines []string
 	diags Diagnostics
+	seen  map[Diagnostic]bool // diags, which hold each problem once
+
+	// compiled holds each string's compiled expressions, for strings
+	// repeated through aliases.
+	compiled map[string]compiled
 }
 
 func (l *loader) at(pos Pos, sev Severity, format string, args ...any) {
@@ -76,6 +81,15 @@ func (l *loader) at(pos Pos, sev Severity, format string, args ...any) {
 	if pos.Line >= 1 && pos.Line <= len(l.lines) {
 		d.Source = l.lines[pos.Line-1]
 	}
+	// A value reached through several aliases is checked at each; report
+	// what is wrong with it once.
+	if l.seen[d] {
+		return
+	}
+	if l.seen == nil {
+		l.seen = map[Diagnostic]bool{}
+	}
+	l.seen[d] = true
 	l.diags = append(l.diags, d)
 }
 
@@ -154,6 +168,9 @@ func (l *loader) yamlError(err error) {
 	}
 	if line == 0 {
 		line = 1
+	} else if parserProblem(msg) {
+		// yaml.v3 counts the lines of parser (not scanner) errors from 0.
+		line++
 	}
 	// A tab in indentation is the commonest cause; point at it. yaml.v3
 	// sometimes names the line before the one at fault.
@@ -171,6 +188,20 @@ func (l *loader) yamlError(err error) {
 	l.at(Pos{Line: line, Column: 1}, Error, "invalid YAML: %s", msg)
 }
 
+// parserProblem reports whether msg is one of the problems yaml.v3's parser
+// (not its scanner) reports.
+func parserProblem(msg string) bool {
+	switch msg {
+	case "did not find expected key", "did not find expected node content",
+		"did not find expected '-' indicator", "did not find expected ',' or ']'",
+		"did not find expected ',' or '}'", "did not find expected <document start>",
+		"found undefined tag handle", "found incompatible YAML document",
+		"found duplicate %YAML directive", "found duplicate %TAG directive":
+		return true
+	}
+	return false
+}
+
 // entry is one key of a mapping with its value.
 type entry struct {
 	key, val *yaml.Node
@@ -181,7 +212,10 @@ type entry struct {
 func (l *loader) fields(m *yaml.Node, where string, allowed []string) map[string]entry {
 	out := make(map[string]entry, len(m.Content)/2)
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], m.Content[i+1]
+		k, v := deref(m.Content[i]), deref(m.Content[i+1])
+		if l.mergeKey(k) {
+			continue
+		}
 		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
 			l.errorf(k, "keys in %s must be strings, not %s", where, describeScalar(k))
 			continue
@@ -199,6 +233,24 @@ func (l *loader) fields(m *yaml.Node, where string, allowed []string) map[string
 	return out
 }
 
+// deref returns the node an alias stands for, and any other node itself.
+// Diagnostics about the value then point where it is written.
+func deref(y *yaml.Node) *yaml.Node {
+	if y.Kind == yaml.AliasNode && y.Alias != nil {
+		return y.Alias
+	}
+	return y
+}
+
+// mergeKey reports a merge key (<<), which templates may not use.
+func (l *loader) mergeKey(k *yaml.Node) bool {
+	if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+		l.errorf(k, "merge keys (<<) are not supported; write the entries out")
+		return true
+	}
+	return false
+}
+
 // suggest returns "; did you mean X?" for a near miss, else the list of
 // allowed keys.
 func suggest(got string, allowed []string) string {
@@ -213,7 +265,9 @@ func (l *loader) str(y *yaml.Node, field string) (string, bool) {
 	if y.Kind == yaml.ScalarNode && y.ShortTag() == "!!str" {
 		return y.Value, true
 	}
-	if y.Kind == yaml.ScalarNode && y.ShortTag() != "!!null" {
+	if unknownTag(y) {
+		l.errorf(y, "%s must be a string, not a value tagged %s; remove the tag", field, y.Tag)
+	} else if y.Kind == yaml.ScalarNode && y.ShortTag() != "!!null" {
 		l.errorf(y, "%s must be a string, got %s; put it in quotes", field, describeScalar(y))
 	} else {
 		l.errorf(y, "%s must be a string, not %s", field, describeScalar(y))
@@ -248,7 +302,7 @@ func (l *loader) stringList(y *yaml.Node, field string) ([]string, bool) {
 	out := make([]string, 0, len(y.Content))
 	ok := true
 	for _, it := range y.Content {
-		s, good := l.str(it, field+" item")
+		s, good := l.str(deref(it), field+" item")
 		ok = ok && good
 		out = append(out, s)
 	}
@@ -368,12 +422,13 @@ func isShorthand(y *yaml.Node) bool {
 		return false
 	}
 	for _, it := range y.Content {
+		it = deref(it)
 		if it.Kind != yaml.MappingNode {
 			return false
 		}
 		var ref, action bool
 		for i := 0; i+1 < len(it.Content); i += 2 {
-			switch it.Content[i].Value {
+			switch deref(it.Content[i]).Value {
 			case "ref":
 				ref = true
 			case "action":
@@ -398,7 +453,10 @@ func (l *loader) expects(t *Template, y *yaml.Node) {
 	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(y.Content); i += 2 {
-		k, v := y.Content[i], y.Content[i+1]
+		k, v := deref(y.Content[i]), deref(y.Content[i+1])
+		if l.mergeKey(k) {
+			continue
+		}
 		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
 			l.errorf(k, "input names must be strings, not %s", describeScalar(k))
 			continue
@@ -516,6 +574,7 @@ func (l *loader) steps(t *Template, key, y *yaml.Node) []*Step {
 	var out []*Step
 	refs := map[string]int{}
 	for _, it := range y.Content {
+		it = deref(it)
 		if it.Kind != yaml.MappingNode {
 			l.errorf(it, "a step must be a mapping with ref, action and args, not %s", describeScalar(it))
 			continue
@@ -523,8 +582,8 @@ func (l *loader) steps(t *Template, key, y *yaml.Node) []*Step {
 		s := &Step{Pos: posOf(it)}
 		where := "step"
 		for i := 0; i+1 < len(it.Content); i += 2 {
-			if it.Content[i].Value == "ref" && it.Content[i+1].Kind == yaml.ScalarNode {
-				where = fmt.Sprintf("step %q", it.Content[i+1].Value)
+			if k, v := deref(it.Content[i]), deref(it.Content[i+1]); k.Value == "ref" && v.Kind == yaml.ScalarNode {
+				where = fmt.Sprintf("step %q", v.Value)
 			}
 		}
 		f := l.fields(it, where, stepKeys)

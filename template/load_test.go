@@ -2,6 +2,7 @@ package template
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -387,5 +388,29 @@ func TestSourceIsTheTextParsed(t *testing.T) {
 	}
 	if got := tpl.SourceLine(2); got != "  title: T" {
 		t.Errorf("SourceLine(2) = %q", got)
+	}
+}
+
+// Aliases stand for their anchored values everywhere, not only in args.
+func TestAliasesOutsideArgs(t *testing.T) {
+	t.Parallel()
+	tpl := mustParse(t, `definition:
+  title: &title Users
+  display_group: *title
+  namespace: tools.t
+  name: t
+  secrets:
+    - {name: &okta okta, keys: &keys [OKTA_API_TOKEN]}
+    - {name: backup, keys: *keys, optional_keys: [*okta]}
+  expects:
+    id: &str {type: str}
+    name: *str
+  steps:
+    - &step {ref: a, action: core.http_request, args: {url: "${{ inputs.id }}${{ inputs.name }}", method: GET}}
+  returns: ${{ steps.a.result }}
+`)
+	got := fmt.Sprintf("%s|%v|%s|%s", tpl.DisplayGroup, tpl.Secrets, strings.Join(tpl.InputNames(), ","), tpl.Inputs[1].Type)
+	if want := "Users|[okta (OKTA_API_TOKEN) backup (OKTA_API_TOKEN, okta?)]|id,name|str"; got != want {
+		t.Errorf("got %s, want %s", got, want)
 	}
 }

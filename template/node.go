@@ -141,6 +141,9 @@ func (c *converter) convert(y *yaml.Node, depth int) *Node {
 		return n
 	}
 	n := &Node{Pos: posOf(y)}
+	if unknownTag(y) {
+		errf(y, "the tag %s is not supported; remove it", y.Tag)
+	}
 	switch y.Kind {
 	case yaml.MappingNode:
 		n.Kind = MappingNode
@@ -209,6 +212,17 @@ func scalarValue(y *yaml.Node) (any, error) {
 		return y.Value, fmt.Errorf("binary values (!!binary) are not supported; use a base64 string")
 	}
 	return y.Value, nil
+}
+
+// unknownTag reports whether y carries a tag outside YAML's own types, which
+// Tracecat's YAML loader refuses.
+func unknownTag(y *yaml.Node) bool {
+	switch y.ShortTag() {
+	case "!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp", "!!binary", "!!merge",
+		"!!map", "!!seq", "!!set", "!!omap", "!!pairs":
+		return false
+	}
+	return true
 }
 
 func styleOf(y *yaml.Node) ScalarStyle {

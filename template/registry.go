@@ -144,40 +144,44 @@ func (c Cycle) Error() string {
 	return "templates call each other in a loop: " + strings.Join(c.Chain, " → ")
 }
 
-// Cycles returns every loop of templates calling templates, each once,
-// starting from its alphabetically first template.
+// Cycles returns the loops of templates calling templates: for each step
+// that starts one, the first loop found, from its alphabetically first
+// template.
 func (r *Registry) Cycles() []Cycle {
 	var out []Cycle
 	for _, t := range r.Templates() {
 		// Search for paths from t back to t through templates whose
 		// names sort after t, so each loop is found once.
-		var walk func(cur *Template, chain []string, first *Step) bool
-		visited := map[string]bool{}
-		walk = func(cur *Template, chain []string, first *Step) bool {
+		var visited map[string]bool
+		var walk func(cur *Template, chain []string) []string
+		walk = func(cur *Template, chain []string) []string {
+			if cur == t {
+				return append(append([]string(nil), chain...), t.ID())
+			}
+			if cur.ID() < t.ID() || visited[cur.ID()] {
+				return nil
+			}
+			visited[cur.ID()] = true
+			chain = append(chain, cur.ID())
 			for _, s := range cur.Steps {
-				next, ok := r.byID[s.Action]
-				if !ok {
-					continue
-				}
-				step := first
-				if step == nil {
-					step = s
-				}
-				if next == t {
-					out = append(out, Cycle{Chain: append(append([]string(nil), chain...), t.ID()), From: t, Step: step})
-					return true
-				}
-				if next.ID() < t.ID() || visited[next.ID()] {
-					continue
-				}
-				visited[next.ID()] = true
-				if walk(next, append(chain, next.ID()), step) {
-					return true
+				if next, ok := r.byID[s.Action]; ok {
+					if loop := walk(next, chain); loop != nil {
+						return loop
+					}
 				}
 			}
-			return false
+			return nil
 		}
-		walk(t, []string{t.ID()}, nil)
+		for _, step := range t.Steps {
+			next, ok := r.byID[step.Action]
+			if !ok {
+				continue
+			}
+			visited = map[string]bool{}
+			if loop := walk(next, []string{t.ID()}); loop != nil {
+				out = append(out, Cycle{Chain: loop, From: t, Step: step})
+			}
+		}
 	}
 	return out
 }

@@ -87,3 +87,28 @@ func TestStepRetries(t *testing.T) {
 		t.Errorf("got %q, want %q", ds.Error(), want)
 	}
 }
+
+// Each step that starts a loop is reported, not only the first loop found.
+func TestLoadPathsFindsEveryLoopingStep(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := "definition:\n  title: T\n  display_group: G\n  namespace: tools.t\n  name: a\n  expects: {}\n  steps:\n" +
+		"    - {ref: s, action: tools.t.b, args: {}}\n    - {ref: u, action: tools.t.c, args: {}}\n  returns: ${{ steps.u.result }}\n"
+	if err := os.WriteFile(filepath.Join(dir, "a.yml"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeTemplate(t, dir, "b.yml", "b", "tools.t.a")
+	writeTemplate(t, dir, "c.yml", "c", "tools.t.a")
+	_, results := LoadPaths(dir)
+	var got []string
+	for _, r := range results {
+		for _, d := range r.Diags {
+			got = append(got, strings.TrimPrefix(d.String(), dir+"/"))
+		}
+	}
+	want := "a.yml:8:24: templates call each other in a loop: tools.t.a → tools.t.b → tools.t.a\n" +
+		"a.yml:9:24: templates call each other in a loop: tools.t.a → tools.t.c → tools.t.a"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+}

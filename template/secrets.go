@@ -105,6 +105,7 @@ func (l *loader) secrets(y *yaml.Node) []*Secret {
 	var out []*Secret
 	names := map[string]*Secret{}
 	for _, it := range y.Content {
+		it = deref(it)
 		s := l.secret(it)
 		if s == nil {
 			continue
@@ -144,20 +145,31 @@ func (l *loader) secret(y *yaml.Node) *Secret {
 		return nil
 	}
 	kind := ""
-	var hasKeys bool
+	var hasKeys, hasProvider bool
 	var name string
+	var typ *yaml.Node
 	for i := 0; i+1 < len(y.Content); i += 2 {
-		switch y.Content[i].Value {
+		v := deref(y.Content[i+1])
+		switch deref(y.Content[i]).Value {
 		case "type":
-			kind = y.Content[i+1].Value
+			typ, kind = v, v.Value
 		case "keys", "optional_keys":
 			hasKeys = true
+		case "provider_id":
+			hasProvider = true
 		case "name":
-			name = y.Content[i+1].Value
+			name = v.Value
 		}
+	}
+	if typ != nil && (typ.Kind != yaml.ScalarNode || typ.ShortTag() != "!!str") {
+		l.errorf(typ, "secret type must be \"custom\" or \"oauth\", not %s", describeScalar(typ))
+		return nil
 	}
 	switch {
 	case kind == "oauth":
+		return l.oauthSecret(y)
+	case kind == "" && hasProvider && !hasKeys:
+		l.errorf(y, "a secret declaration with provider_id is an OAuth secret and needs type: oauth")
 		return l.oauthSecret(y)
 	case kind == "" && !hasKeys && strings.HasSuffix(name, "_oauth"):
 		// Legacy form: a name ending in _oauth is an authorization-code
@@ -174,11 +186,7 @@ func (l *loader) secret(y *yaml.Node) *Secret {
 	case kind == "" || kind == "custom":
 		return l.customSecret(y)
 	}
-	for i := 0; i+1 < len(y.Content); i += 2 {
-		if y.Content[i].Value == "type" {
-			l.errorf(y.Content[i+1], "secret type must be \"custom\" or \"oauth\", got %q", kind)
-		}
-	}
+	l.errorf(typ, "secret type must be \"custom\" or \"oauth\", got %q", kind)
 	return nil
 }
 
@@ -247,7 +255,7 @@ func (l *loader) secretKeys(y *yaml.Node, field string) []string {
 	}
 	for i, k := range keys {
 		if !keyPattern.MatchString(k) {
-			l.errorf(y.Content[i], "secret key %q must use only letters, digits and underscores", k)
+			l.errorf(deref(y.Content[i]), "secret key %q must use only letters, digits and underscores", k)
 		}
 	}
 	return keys

@@ -398,6 +398,11 @@ func (r *marshalReader) long() (any, error) {
 	if x.IsInt64() {
 		return int(x.Int64()), nil
 	}
+	// Beyond 64 bits, the engine's values hold a float; beyond a float's
+	// range, nothing.
 	f, _ := new(big.Float).SetInt(x).Float64()
+	if math.IsInf(f, 0) {
+		return nil, errors.New("OverflowError: int too large to convert to float")
+	}
 	return f, nil
 }

@@ -98,6 +98,7 @@ func TestUnmarshalErrors(t *testing.T) {
 		{[]byte("g\x00\x00\x00\x00\x00\x00\xf8\x7f"), "ValueError: Out of range float values are not JSON compliant"},
 		{[]byte("x"), `an unexpected type code 'x'`},
 		{[]byte("l\x01\x00\x00\x00\xff\xff"), "a bad digit in a long int"},
+		{append([]byte("l\x48\x00\x00\x00"), bytes.Repeat([]byte("\xff\x7f"), 0x48)...), "OverflowError: int too large to convert to float"},
 		{append(bytes.Repeat([]byte("[\x01\x00\x00\x00"), 3000), 'N'), "values nested too deep"},
 	}
 	for _, c := range cases {

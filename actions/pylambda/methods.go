@@ -5,9 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/cases"
-	"golang.org/x/text/language"
-
+	"github.com/actuatehq/actuate/expr/fn"
 	"github.com/actuatehq/actuate/expr/value"
 )
 
@@ -162,7 +160,11 @@ func (m *machine) strMethod(s, name string, args []any, kw kwargs) (any, error) 
 		if err := m.chargeString(len(s)); err != nil {
 			return nil, err
 		}
-		out := pyCase(s, name == "upper")
+		caseOf := fn.Lower
+		if name == "upper" {
+			caseOf = fn.Upper
+		}
+		out := caseOf(s)
 		if len(out) > maxStringBytes { // full mappings can lengthen it
 			return nil, errTooBig("string", maxStringBytes)
 		}
@@ -418,24 +420,4 @@ func splitWhitespace(s string, maxSplit int) []string {
 		out = append(out, s[i:j])
 		i = j
 	}
-}
-
-// pyCase is Python's str.upper or str.lower: full Unicode case mappings
-// ('ß' -> "SS", 'ﬁ' -> "FI", 'İ' -> "i̇") and the final sigma rule, which
-// strings.ToUpper and ToLower, mapping rune by rune, do not apply. A
-// Caser is not safe for concurrent use, so each call makes its own.
-func pyCase(s string, upper bool) string {
-	ascii := true
-	for i := 0; i < len(s) && ascii; i++ {
-		ascii = s[i] < utf8.RuneSelf
-	}
-	switch {
-	case ascii && upper:
-		return strings.ToUpper(s)
-	case ascii:
-		return strings.ToLower(s)
-	case upper:
-		return cases.Upper(language.Und).String(s)
-	}
-	return cases.Lower(language.Und).String(s)
 }

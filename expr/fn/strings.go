@@ -224,7 +224,7 @@ func strLower(args ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pyLower(s), nil
+	return Lower(s), nil
 }
 
 func strUpper(args ...any) (any, error) {
@@ -232,21 +232,23 @@ func strUpper(args ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pyUpper(s), nil
+	return Upper(s), nil
 }
 
-// pyLower and pyUpper are Python's str.lower and str.upper: full Unicode
+// Lower and Upper are Python's str.lower and str.upper: full Unicode
 // case mappings ('ß' -> "SS", 'ﬁ' -> "FI", 'İ' -> "i̇") and the final
-// sigma rule. A Caser is not safe for concurrent use, so each call makes
+// sigma rule, which strings.ToLower and ToUpper, mapping rune by rune, do
+// not apply. A Caser is not safe for concurrent use, so each call makes
 // its own.
-func pyLower(s string) string {
+func Lower(s string) string {
 	if isASCII(s) {
 		return strings.ToLower(s)
 	}
 	return cases.Lower(language.Und).String(s)
 }
 
-func pyUpper(s string) string {
+// Upper is Python's str.upper: see [Lower].
+func Upper(s string) string {
 	if isASCII(s) {
 		return strings.ToUpper(s)
 	}
@@ -272,7 +274,7 @@ func strCapitalize(args ...any) (any, error) {
 	r, size := utf8.DecodeRuneInString(s)
 	// The rest is lowered in the context of the whole string, for the
 	// final sigma rule ("ΑΣ" -> "Ας").
-	return pyTitleRune(r) + pyLower(s)[len(pyLower(s[:size])):], nil
+	return pyTitleRune(r) + Lower(s)[len(Lower(s[:size])):], nil
 }
 
 func strTitle(args ...any) (any, error) {
@@ -290,7 +292,7 @@ func strTitle(args ...any) (any, error) {
 		case r < utf8.RuneSelf:
 			b.WriteRune(unicode.ToLower(r))
 		default:
-			b.WriteString(pyLower(string(r)))
+			b.WriteString(Lower(string(r)))
 		}
 		prevCased = unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r)
 	}

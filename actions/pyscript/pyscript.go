@@ -315,27 +315,7 @@ func fromPython(v any) any {
 // ±292 years of a time.Duration too: a timedelta reaches 999999999 days.
 func isoDuration(secs float64) string {
 	days := int64(secs) / 86400
-	text := value.ISODuration(time.Duration((secs - float64(days*86400)) * float64(time.Second)))
-	if days == 0 {
-		return text
-	}
-	sign := ""
-	if days < 0 {
-		sign, days = "-", -days
-	}
-	rest := strings.TrimPrefix(strings.TrimPrefix(text, "-"), "P")
-	if rest == "T0S" {
-		rest = ""
-	}
-	// Years of 365 days, as value.ISODuration (and Pydantic) write them.
-	ymd := ""
-	if years := days / 365; years > 0 {
-		ymd = fmt.Sprintf("%dY", years)
-	}
-	if days%365 > 0 {
-		ymd += fmt.Sprintf("%dD", days%365)
-	}
-	return sign + "P" + ymd + rest
+	return value.ISODurationDays(days, time.Duration((secs-float64(days*86400))*float64(time.Second)))
 }
 
 // outcome is what one interpreter process left behind.

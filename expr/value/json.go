@@ -138,14 +138,22 @@ func JSONDateTime(d DateTime) string {
 // ISODuration returns the ISO 8601 text of a duration as Pydantic writes it:
 // "P1D", "PT1H", "PT1M30.5S", "PT0S", and years of 365 days: "P1Y35D".
 func ISODuration(d time.Duration) string {
+	days := d / (24 * time.Hour)
+	return ISODurationDays(int64(days), d-days*24*time.Hour)
+}
+
+// ISODurationDays is [ISODuration] of days whole days and rest, which
+// has the sign of days (or any sign when days is 0) and is shorter than a
+// day: for durations beyond the ±292 years of a time.Duration, as a
+// Python timedelta's, which reaches 999999999 days.
+func ISODurationDays(days int64, rest time.Duration) string {
 	var b strings.Builder
-	if d < 0 {
+	if days < 0 || rest < 0 {
 		b.WriteByte('-')
-		d = -d
+		days, rest = -days, -rest
 	}
 	b.WriteByte('P')
-	days := d / (24 * time.Hour)
-	d -= days * 24 * time.Hour
+	d := rest
 	if years := days / 365; years > 0 {
 		fmt.Fprintf(&b, "%dY", years)
 	}

@@ -310,6 +310,11 @@ func TestEndpointErrorsHideUserInfo(t *testing.T) {
 		{"http://client-1:s3cr3t@auth.example/token",
 			`provider custom_acme: endpoint "http://xxxxx@auth.example/token": an endpoint may not hold user info or a fragment`},
 		{"https://:443/token", `provider custom_acme: endpoint "https://:443/token" is not an absolute URL`},
+		// Secrets holding "/", "#" or "?" make the URL unparseable.
+		{"https://id:se/cr+et@auth.example/token", `provider custom_acme: endpoint "https://xxxxx@auth.example/token" is not an absolute URL`},
+		{"https://id:sec#ret@auth.example/token", `provider custom_acme: endpoint "https://xxxxx@auth.example/token" is not an absolute URL`},
+		{"https://id:a?b@auth.example/t", `provider custom_acme: endpoint "https://xxxxx@auth.example/t" is not an absolute URL`},
+		{"id:s3cr3t@auth.example/token", `provider custom_acme: endpoint "xxxxx@auth.example/token" is not an absolute URL`},
 	} {
 		_, err := oauth.Lookup("custom_acme", oauth.ClientCredentials, "", tc.token)
 		if err == nil || err.Error() != tc.err {

@@ -287,12 +287,21 @@ func ValidEndpoint(u string) error {
 	return fmt.Errorf("endpoint %q must use https", redact(u))
 }
 
-// userInfo matches the scheme and user info of a URL.
-var userInfo = regexp.MustCompile(`^([^:/?#]+://)[^/?#]*@`)
-
 // redact returns the URL u with its user info, which may hold a password
-// or a token, replaced by xxxxx.
-func redact(u string) string { return userInfo.ReplaceAllString(u, "${1}xxxxx@") }
+// or a token, replaced by xxxxx: everything after the scheme up to the
+// last "@", since a secret may hold "/", "?", "#" or ":" and the URL may
+// not even parse. Masking too much is safe.
+func redact(u string) string {
+	start := 0
+	if i := strings.Index(u, "://"); i >= 0 {
+		start = i + 3
+	}
+	at := strings.LastIndexByte(u[start:], '@')
+	if at < 0 {
+		return u
+	}
+	return u[:start] + "xxxxx" + u[start+at:]
+}
 
 // IsLoopback reports whether host is localhost or a loopback address.
 func IsLoopback(host string) bool {

@@ -44,6 +44,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -287,14 +288,19 @@ func (s *Store) Close() error { return s.db.Close() }
 // would otherwise save those over the real tokens. The caller closes the
 // copy and removes its file.
 func (s *Store) Snapshot(ctx context.Context, path string) (*Store, error) {
-	if _, err := os.Lstat(path); err == nil {
+	// The file is made first, new and 0600, for VACUUM INTO to fill: the
+	// copy is never readable by others, not even for a moment.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("copying the store: %s exists", path)
 	}
-	if _, err := s.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
-		return nil, fmt.Errorf("copying the store to %s: %w", path, err)
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("copying the store: %w", err)
+	}
+	f.Close()
+	if _, err := s.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("copying the store to %s: %w", path, err)
 	}
 	s.mu.RLock()
 	key := s.key

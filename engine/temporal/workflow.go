@@ -130,11 +130,14 @@ func Workflow(ctx workflow.Context, in RunInput) (json.RawMessage, error) {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), errorType(err), nil)
 	}
 	if !found && workflow.GetVersion(ctx, resolveChange, workflow.DefaultVersion, 1) == 1 {
+		carried := len(in.Templates)
 		if in, err = resolve(ctx, in); err != nil {
 			return nil, err
 		}
-		if steps, _, err = outline(in); err != nil {
-			return nil, temporal.NewNonRetryableApplicationError(err.Error(), errorType(err), nil)
+		if len(in.Templates) > carried { // a template, not a Go action
+			if steps, _, err = outline(in); err != nil {
+				return nil, temporal.NewNonRetryableApplicationError(err.Error(), errorType(err), nil)
+			}
 		}
 	}
 	runTimeout := in.stepTimeout()

@@ -294,6 +294,17 @@ func TestScrubLearnedShortValues(t *testing.T) {
 	}
 }
 
+// Short learned words are not looked for inside placeholders, those the
+// scrubbing puts in included: "secret" and "code" would break them up.
+func TestScrubWordsLeavePlaceholders(t *testing.T) {
+	s := NewScrubber(nil)
+	s.learnJSON([]byte(`{"client_secret": "secret", "token": "code"}`))
+	in, want := "x=secret&y=code&z=<secret:code>", "x=<secret:client_secret>&y=<secret:token>&z=<secret:code>"
+	if got := s.String(in); got != want {
+		t.Errorf("String(%q) = %q, want %q", in, got, want)
+	}
+}
+
 func TestMalformed(t *testing.T) {
 	for _, tc := range []struct{ text, want string }{
 		{"", "c.yaml: empty cassette: want a mapping with version and interactions"},

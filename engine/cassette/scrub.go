@@ -164,7 +164,9 @@ func (s *Scrubber) String(text string) string {
 		text = rep.Replace(text)
 	}
 	for v, ph := range words {
-		text = replaceWord(text, v, ph)
+		// Not inside placeholders, those just put in included: a word
+		// such as "secret" or "code" would break them up.
+		text = redactBetween(text, func(seg string) string { return replaceWord(seg, v, ph) })
 	}
 	if s.redact == nil {
 		return text

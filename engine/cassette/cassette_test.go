@@ -381,11 +381,16 @@ func TestScrubberOnAdd(t *testing.T) {
 	if want := []string{"k-123", "at-fresh-123", "rt-next-456"}; !slices.Equal(got, want) {
 		t.Errorf("after the token response: %q, want %q", got, want)
 	}
+	// A short learned word too, once.
+	s.learnJSON([]byte(`{"token": "t1", "access_token": "t1"}`))
+	if want := []string{"k-123", "at-fresh-123", "rt-next-456", "t1"}; !slices.Equal(got, want) {
+		t.Errorf("after a short token: %q, want %q", got, want)
+	}
 	s.Add("again", "k-123")
 	s.Add("short", "x")
 	s.Add("placeholder", "<secret:acme.KEY>")
 	s.Add("", "new-456")
-	if want := []string{"k-123", "at-fresh-123", "rt-next-456", "new-456"}; !slices.Equal(got, want) {
+	if want := []string{"k-123", "at-fresh-123", "rt-next-456", "t1", "new-456"}; !slices.Equal(got, want) {
 		t.Errorf("after Add: %q, want %q", got, want)
 	}
 }

@@ -112,12 +112,17 @@ func (s *Scrubber) learn(name, value string) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.names[value]; ok {
-		return
-	}
-	if _, ok := s.words[value]; !ok {
+	_, named := s.names[value]
+	_, known := s.words[value]
+	if !named && !known {
 		s.words[value] = Placeholder(name)
+	}
+	learned := s.learned
+	s.mu.Unlock()
+	// The run masks it all the same, in text as it masks any secret: a
+	// short token must not reach what the run prints or a golden file.
+	if !named && !known && learned != nil {
+		learned(value)
 	}
 }
 
@@ -131,8 +136,11 @@ func (s *Scrubber) learn(name, value string) {
 func (s *Scrubber) OnAdd(fn func(value string)) {
 	s.mu.Lock()
 	s.learned = fn
-	held := make([]string, 0, len(s.names))
+	held := make([]string, 0, len(s.names)+len(s.words))
 	for v := range s.names {
+		held = append(held, v)
+	}
+	for v := range s.words {
 		held = append(held, v)
 	}
 	s.mu.Unlock()

@@ -168,6 +168,14 @@ func (r *Redactor) empty() bool {
 	return len(r.secrets) == 0 && len(r.short) == 0 && len(r.numbers) == 0
 }
 
+// size counts what r masks: it grows with each secret or derived value
+// r learns.
+func (r *Redactor) size() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.secrets) + len(r.short) + len(r.numbers)
+}
+
 // holds reports whether v holds a secret or a value derived from one:
 // whether [Redactor.Value] would mask something in it.
 func (r *Redactor) holds(v any) bool {

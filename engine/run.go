@@ -30,6 +30,10 @@ type Plan struct {
 	nested bool
 	// taint is p.taintValue, bound once.
 	taint func(e *expr.Expr, v any)
+	// clean caches the roots ("inputs", or a step's ref) found to hold
+	// no secret, with the redactor's size then: a derived expression
+	// reading them need not search the part it reads. Nil until needed.
+	clean map[string]int
 }
 
 // Call is a step to run: the step and its evaluated args.
@@ -55,6 +59,7 @@ func newPlan() *Plan {
 
 func (p *Plan) start(t *template.Template, inputs, secrets, vars *value.Map, red *Redactor) {
 	p.t, p.red, p.next, p.nested = t, red, 0, false
+	clear(p.clean)
 	p.steps = value.NewMap(len(t.Steps))
 	if secrets == nil {
 		secrets = emptyMap
@@ -216,7 +221,7 @@ func (p *Plan) derivedFromSecret(e *expr.Expr) bool {
 	_, bare := e.BareRef()
 	for _, r := range e.Refs() {
 		if r.Context != "SECRETS" {
-			if !bare && (r.Context == "steps" || r.Context == "inputs" && p.nested) && p.red.holds(lookupPath(p.env[r.Context], r.Path)) {
+			if !bare && (r.Context == "steps" || r.Context == "inputs" && p.nested) && p.holdsAt(r) {
 				return true
 			}
 			continue
@@ -233,6 +238,33 @@ func (p *Plan) derivedFromSecret(e *expr.Expr) bool {
 		}
 	}
 	return false
+}
+
+// holdsAt reports whether the value r reads (a step's result, a nested
+// template's input) holds a secret or a value derived from one. Its root
+// (the step's record, the inputs) is searched once while the redactor
+// learns nothing new; only a root that holds one is searched again at
+// r's path.
+func (p *Plan) holdsAt(r expr.Ref) bool {
+	root, v := "inputs", p.env["inputs"]
+	if r.Context == "steps" {
+		if len(r.Path) == 0 {
+			return p.red.holds(p.steps)
+		}
+		root, v = r.Path[0], lookupPath(p.steps, r.Path[:1])
+	}
+	size := p.red.size()
+	if n, ok := p.clean[root]; ok && n == size {
+		return false
+	}
+	if !p.red.holds(v) {
+		if p.clean == nil {
+			p.clean = make(map[string]int, 2)
+		}
+		p.clean[root] = size
+		return false
+	}
+	return p.red.holds(lookupPath(p.env[r.Context], r.Path))
 }
 
 // lookupPath returns the value at path (keys) inside v, or the value

@@ -382,6 +382,9 @@ func (h *redactingHandler) attr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
+		if h.r.shortSecret(v.String()) { // a one-character secret, whole
+			return slog.String(a.Key, Mask)
+		}
 		return slog.String(a.Key, h.r.String(v.String()))
 	case slog.KindGroup:
 		attrs := v.Group()
@@ -402,7 +405,11 @@ func (h *redactingHandler) attr(a slog.Attr) slog.Attr {
 		case slog.KindInt64:
 			n = int(v.Int64())
 		case slog.KindUint64:
-			n = int(v.Uint64())
+			if v.Uint64() > math.MaxInt64 {
+				n = float64(v.Uint64())
+			} else {
+				n = int(v.Uint64())
+			}
 		default:
 			n = v.Float64()
 		}

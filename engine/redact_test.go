@@ -57,6 +57,7 @@ func TestRedactingLogHandler(t *testing.T) {
 	r.AddSecret("s3cr3t")
 	r.AddSecret("482913") // a PIN
 	r.AddValue(482913 * 2)
+	r.AddSecret("7") // one character: masked as a whole value only
 	var buf bytes.Buffer
 	log := slog.New(&redactingHandler{inner: slog.NewTextHandler(&buf, &slog.HandlerOptions{
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
@@ -67,8 +68,8 @@ func TestRedactingLogHandler(t *testing.T) {
 		},
 	}), r: r})
 	log.With("base", "with s3cr3t").Warn("retrying s3cr3t", "url", "https://x/?k=s3cr3t", "err", errors.New("bad s3cr3t"), slog.Group("g", "v", "s3cr3t"), "n", 3,
-		"pin", 482913, "pin2", uint64(965826), "pinf", 482913.0)
-	want := `level=WARN msg="retrying ***" base="with ***" url="https://x/?k=***" err="bad ***" g.v=*** n=3 pin=*** pin2=*** pinf=***` + "\n"
+		"pin", 482913, "pin2", uint64(965826), "pinf", 482913.0, "digit", "7", "big", uint64(1<<63))
+	want := `level=WARN msg="retrying ***" base="with ***" url="https://x/?k=***" err="bad ***" g.v=*** n=3 pin=*** pin2=*** pinf=*** digit=*** big=9223372036854775808` + "\n"
 	if buf.String() != want {
 		t.Errorf("log:\n%s\nwant:\n%s", buf.String(), want)
 	}

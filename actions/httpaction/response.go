@@ -86,7 +86,7 @@ func decodeText(body []byte, contentType string) string {
 			cs := strings.ToLower(params["charset"])
 			switch {
 			case cs == "" || cs == "utf-8" || cs == "utf8" || cs == "us-ascii" || cs == "ascii":
-			case latin1Names[strings.NewReplacer("_", "-", " ", "-").Replace(cs)]:
+			case latin1Names[pythonCodecName.Replace(cs)]:
 				if out, err := charmap.ISO8859_1.NewDecoder().Bytes(body); err == nil {
 					return string(out)
 				}
@@ -114,6 +114,9 @@ func decodeText(body []byte, contentType string) string {
 	}
 	return b.String()
 }
+
+// pythonCodecName spells a charset as Python's codec lookup compares it.
+var pythonCodecName = strings.NewReplacer("_", "-", " ", "-")
 
 // latin1Names are the names of ISO-8859-1, spelled as Python's codecs
 // accept them ("_" as "-"): httpx decodes it with Python's codec, where

@@ -450,14 +450,6 @@ type scanner struct {
 	cont bool
 }
 
-// atLineStart reports whether pos starts a logical line.
-func (s *scanner) atLineStart() bool {
-	if s.cont {
-		return false
-	}
-	return s.pos == 0 || s.src[s.pos-1] == '\n'
-}
-
 // step moves past one token-ish piece: a string, a comment, a bracket or
 // one character.
 func (s *scanner) step() {

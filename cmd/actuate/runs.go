@@ -279,7 +279,10 @@ func listRuns(ctx context.Context, e *env, f *runsFlags) int {
 	var list []secrets.RunRecord
 	if st != nil {
 		defer st.Close()
-		refreshTemporalRuns(ctx, e, st)
+		if f.status == "" || f.status == string(history.Running) {
+			// Only runs recorded as running may have changed.
+			refreshTemporalRuns(ctx, e, st)
+		}
 		list, err = st.ListRuns(ctx, secrets.RunFilter{Action: f.action, Status: history.Status(f.status), Limit: f.limit})
 		if err != nil {
 			return storeCode(e, "runs list", err)

@@ -452,8 +452,8 @@ func writePretty(b *strings.Builder, v any, depth int) error {
 		newline(depth)
 		b.WriteByte('}')
 	default:
-		// Datetimes, dates, times and durations: the text serialize_json
-		// gives them.
+		// Datetimes, dates, times and durations: their JSON text (a UTC
+		// datetime ends in "Z" here, "+00:00" in serialize_json).
 		j, err := value.MarshalJSON(v)
 		if err != nil {
 			return err
